@@ -1,0 +1,176 @@
+"""Activation functions, each with its derivative next to it.
+
+The perceptron's nonlinearity f in y = f(w·x + b): sigmoid σ(z) = 1 / (1 + e^-z) with
+σ' = σ(1 − σ); tanh with tanh' = 1 − tanh²; ReLU max(0, z) with derivative 1 for z > 0.
+"""
+
+import math
+
+import numpy as np
+
+from deepgrad.autograd.function import Function
+from deepgrad.ops.elementwise import _float_input, erf_array
+
+
+class Sigmoid(Function):
+    """σ(z) = 1 / (1 + e^-z), computed without overflow for large |z|; σ' = σ(1 − σ)."""
+
+    def forward(self, x):
+        x = _float_input(x)
+        # exp of a non-positive number never overflows: for z >= 0 use 1/(1+e^-z), else e^z/(1+e^z)
+        e = np.exp(-np.abs(x))
+        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return self.out
+
+    def backward(self, grad):
+        out = self.out
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    """tanh(z); tanh' = 1 − tanh²."""
+
+    def forward(self, x):
+        self.out = np.tanh(_float_input(x))
+        return self.out
+
+    def backward(self, grad):
+        return grad * (1 - self.out * self.out)
+
+
+class ReLU(Function):
+    """max(0, z); the gradient passes where z > 0 (0 at z = 0, as PyTorch)."""
+
+    def forward(self, x):
+        self.out = np.maximum(x, 0)
+        return self.out
+
+    def backward(self, grad):
+        return grad * (self.out > 0)
+
+
+class LeakyReLU(Function):
+    """z for z > 0, negative_slope·z otherwise (PyTorch's default slope 0.01)."""
+
+    def forward(self, x, negative_slope=0.01):
+        self.positive, self.slope = x > 0, negative_slope
+        return np.where(self.positive, x, x * negative_slope).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return np.where(self.positive, grad, grad * self.slope).astype(grad.dtype, copy=False)
+
+
+class ELU(Function):
+    """z for z > 0, α(e^z − 1) otherwise."""
+
+    def forward(self, x, alpha=1.0):
+        self.x, self.alpha = x, alpha
+        self.out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+        return self.out
+
+    def backward(self, grad):
+        return np.where(self.x > 0, grad, grad * (self.out + self.alpha)).astype(grad.dtype,
+                                                                              copy=False)
+
+
+class GELU(Function):
+    """z·Φ(z), Φ the standard normal CDF; ``approximate='tanh'`` uses the tanh formula."""
+
+    def forward(self, x, approximate="none"):
+        x = _float_input(x)
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+            self.t = np.tanh(inner)
+            return 0.5 * x * (1 + self.t)
+        if approximate != "none":
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.cdf = 0.5 * (1 + erf_array(x / math.sqrt(2)))
+        return x * self.cdf
+
+    def backward(self, grad):
+        x = self.x
+        if self.approximate == "tanh":
+            t = self.t
+            d_inner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return grad * (self.cdf + x * pdf)
+
+
+class Softplus(Function):
+    """(1/β) log(1 + e^(βz)), linear above ``threshold`` (PyTorch's numerics)."""
+
+    def forward(self, x, beta=1.0, threshold=20.0):
+        x = _float_input(x)
+        self.scaled, self.threshold = x * beta, threshold
+        soft = (np.maximum(self.scaled, 0) + np.log1p(np.exp(-np.abs(self.scaled)))) / beta
+        return np.where(self.scaled > threshold, x, soft).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        z = self.scaled
+        sig = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), 1 - 1 / (1 + np.exp(-np.abs(z))))
+        return np.where(z > self.threshold, grad, grad * sig).astype(grad.dtype, copy=False)
+
+
+class SiLU(Function):
+    """z·σ(z) (swish)."""
+
+    def forward(self, x):
+        x = _float_input(x)
+        e = np.exp(-np.abs(x))
+        self.x, self.sig = x, np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return x * self.sig
+
+    def backward(self, grad):
+        sig = self.sig
+        return grad * sig * (1 + self.x * (1 - sig))
+
+
+class Hardtanh(Function):
+    def forward(self, x, min_val=-1.0, max_val=1.0):
+        self.inside = (x > min_val) & (x < max_val)
+        return np.clip(x, min_val, max_val)
+
+    def backward(self, grad):
+        return grad * self.inside
+
+
+def sigmoid(input):
+    return Sigmoid.apply(input)
+
+
+def tanh(input):
+    return Tanh.apply(input)
+
+
+def relu(input, inplace=False):
+    return ReLU.apply(input)
+
+
+def relu6(input, inplace=False):
+    return Hardtanh.apply(input, min_val=0.0, max_val=6.0)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return Hardtanh.apply(input, min_val=min_val, max_val=max_val)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return LeakyReLU.apply(input, negative_slope=negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return ELU.apply(input, alpha=alpha)
+
+
+def gelu(input, approximate="none"):
+    return GELU.apply(input, approximate=approximate)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def silu(input, inplace=False):
+    return SiLU.apply(input)

@@ -1,0 +1,245 @@
+"""Indexing: ``x[...]`` (slices, integer arrays, bool masks, None, Ellipsis), gather,
+scatter_add, index_select, masked_fill and ``__setitem__``.
+
+Backward of a read puts the gradient back where the elements came from; when one element was
+read several times (repeated indices), its gradients add up.
+"""
+
+import numpy as np
+
+from deepgrad.autograd.function import Function
+from deepgrad.backend import dtypes
+from deepgrad.tensor import Tensor, _wrap_dim
+
+
+def _convert_key(key):
+    """Turn Tensors inside an index into arrays; report whether advanced indexing is used."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    converted = []
+    advanced = False
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k._data
+        elif isinstance(k, list):
+            k = np.asarray([x._data if isinstance(x, Tensor) else x for x in k])
+        if isinstance(k, np.ndarray):
+            if k.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            advanced = True
+        elif isinstance(k, (bool, np.bool_)):
+            advanced = True
+        converted.append(k)
+    return tuple(converted), advanced
+
+
+def _check_bounds(array, key):
+    try:
+        return array[key]
+    except IndexError as error:
+        raise IndexError(f"index: {error} (indexing a tensor of shape {tuple(array.shape)})") \
+            from None
+
+
+class GetItem(Function):
+    def forward(self, x, key, advanced):
+        self.shape, self.dtype, self.key, self.advanced = x.shape, x.dtype, key, advanced
+        out = _check_bounds(x, key)
+        return out if isinstance(out, np.ndarray) else np.asarray(out)
+
+    def backward(self, grad):
+        out = np.zeros(self.shape, dtype=grad.dtype)
+        if self.advanced:
+            np.add.at(out, self.key, grad)
+        else:
+            out[self.key] = grad
+        return out
+
+
+def getitem(input, key):
+    key, advanced = _convert_key(key)
+    return GetItem.apply(input, key, advanced)
+
+
+def setitem(input, key, value):
+    """``x[key] = value`` in place; refused on tensors that are part of a graph."""
+    input._bump_version()
+    key, _ = _convert_key(key)
+    data = value._data if isinstance(value, Tensor) else value
+    try:
+        input._data[key] = data
+    except ValueError as error:
+        raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(data)} to "
+                           f"x[{key}] of a tensor of shape {tuple(input.shape)}: {error}") from None
+
+
+def _check_index_tensor(index, op):
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {index.dtype}")
+
+
+class Gather(Function):
+    """out[i][j] = x[i][index[i][j]] (dim=1): backward scatters the gradient back, adding."""
+
+    def forward(self, x, axis, index):
+        self.shape, self.axis, self.index = x.shape, axis, index
+        return np.take_along_axis(x, index, axis=axis)
+
+    def backward(self, grad):
+        out = np.zeros(self.shape, dtype=grad.dtype)
+        _scatter_add_array(out, self.axis, self.index, grad)
+        return out
+
+
+def _full_index(index, axis):
+    """Index tuple addressing out[..., index[...], ...] elementwise along ``axis``."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids)
+
+
+def _scatter_add_array(out, axis, index, src):
+    np.add.at(out, _full_index(index, axis), src[tuple(slice(0, s) for s in index.shape)])
+
+
+def gather(input, dim, index):
+    axis = _wrap_dim(dim, input.ndim, "gather")
+    _check_index_tensor(index, "gather")
+    if index.ndim != input.ndim:
+        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions as "
+                           f"input tensor (index {tuple(index.shape)}, input {tuple(input.shape)})")
+    limit = input.shape[axis]
+    data = index._data
+    if data.size and (data.min() < -limit or data.max() >= limit):
+        raise RuntimeError(f"gather(): index {int(data.max())} is out of bounds for dimension "
+                           f"{axis} with size {limit}")
+    for d in range(input.ndim):
+        if d != axis and index.shape[d] > input.shape[d]:
+            raise RuntimeError(f"gather(): Size does not match at dimension {d}: index "
+                               f"{tuple(index.shape)} vs input {tuple(input.shape)}")
+    if index.shape != input.shape:
+        key = tuple(slice(0, s) if d != axis else slice(None) for d, s in enumerate(index.shape))
+        input = input[key]
+    return Gather.apply(input, axis, data)
+
+
+def take_along_dim(input, indices, dim):
+    return gather(input, dim, indices)
+
+
+class ScatterAdd(Function):
+    def forward(self, x, axis, index, src):
+        self.axis, self.index = axis, index
+        out = x.copy()
+        _scatter_add_array(out, axis, index, src.astype(x.dtype, copy=False))
+        self.src_shape = src.shape
+        return out
+
+    def backward(self, grad):
+        grad_src = None
+        if self.needs_input_grad[3]:
+            grad_src = np.zeros(self.src_shape, dtype=grad.dtype)
+            region = tuple(slice(0, s) for s in self.index.shape)
+            grad_src[region] = np.take_along_axis(grad, self.index, axis=self.axis)
+        return grad, None, None, grad_src
+
+
+def scatter_add(input, dim, index, src):
+    axis = _wrap_dim(dim, input.ndim, "scatter_add")
+    _check_index_tensor(index, "scatter_add")
+    return ScatterAdd.apply(input, axis, index._data, src)
+
+
+class Scatter(Function):
+    def forward(self, x, axis, index, src):
+        self.axis, self.index = axis, index
+        out = x.copy()
+        values = src if np.ndim(src) == 0 else src[tuple(slice(0, s) for s in index.shape)]
+        np.put_along_axis(out, index, values, axis=axis)
+        self.src_shape = np.shape(src)
+        return out
+
+    def backward(self, grad):
+        grad_x = grad.copy()
+        np.put_along_axis(grad_x, self.index, 0, axis=self.axis)
+        grad_src = None
+        if len(self.needs_input_grad) > 3 and self.needs_input_grad[3]:
+            grad_src = np.zeros(self.src_shape, dtype=grad.dtype)
+            region = tuple(slice(0, s) for s in self.index.shape)
+            grad_src[region] = np.take_along_axis(grad, self.index, axis=self.axis)
+        return grad_x, None, None, grad_src
+
+
+def scatter(input, dim, index, src=None, value=None):
+    axis = _wrap_dim(dim, input.ndim, "scatter")
+    _check_index_tensor(index, "scatter")
+    source = src if src is not None else value
+    return Scatter.apply(input, axis, index._data, source)
+
+
+class IndexSelect(Function):
+    def forward(self, x, axis, index):
+        self.shape, self.axis, self.index = x.shape, axis, index
+        return np.take(x, index, axis=axis)
+
+    def backward(self, grad):
+        out = np.zeros(self.shape, dtype=grad.dtype)
+        moved = np.moveaxis(out, self.axis, 0)
+        np.add.at(moved, self.index, np.moveaxis(grad, self.axis, 0))
+        return out
+
+
+def index_select(input, dim, index):
+    axis = _wrap_dim(dim, input.ndim, "index_select")
+    _check_index_tensor(index, "index_select")
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    data = index._data.reshape(-1)
+    size = input.shape[axis]
+    if data.size and (data.min() < -size or data.max() >= size):
+        raise IndexError(f"index_select(): index out of range in self: index {int(data.max())} "
+                         f"for dimension {axis} of size {size}")
+    return IndexSelect.apply(input, axis, data)
+
+
+class MaskedFill(Function):
+    def forward(self, x, mask, value):
+        self.mask, self.x_shape = mask, x.shape
+        out = np.where(mask, np.asarray(value, dtype=x.dtype), x)
+        return out
+
+    def backward(self, grad):
+        from deepgrad.ops._util import unbroadcast
+
+        grad_x = unbroadcast(np.where(self.mask, 0, grad).astype(grad.dtype, copy=False),
+                             self.x_shape)
+        return grad_x, None, None
+
+
+def masked_fill(input, mask, value):
+    """Elements where ``mask`` is True become ``value``; their gradient is 0."""
+    if mask.dtype != dtypes.bool_:
+        raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    try:
+        np.broadcast_shapes(mask.shape, input.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} doesn't broadcast to "
+                           f"the input's shape {tuple(input.shape)}") from None
+    if isinstance(value, Tensor):
+        value = value.item()
+    return MaskedFill.apply(input, mask._data, value)
+
+
+def masked_select(input, mask):
+    return input[mask.expand(*np.broadcast_shapes(mask.shape, input.shape))] \
+        if mask.shape != input.shape else input[mask]
+
+
+def tril(input, diagonal=0):
+    mask = np.tril(np.ones(input.shape[-2:], dtype=bool), diagonal)
+    return masked_fill(input, Tensor._from_op(~mask, None), 0)
+
+
+def triu(input, diagonal=0):
+    mask = np.triu(np.ones(input.shape[-2:], dtype=bool), diagonal)
+    return masked_fill(input, Tensor._from_op(~mask, None), 0)

@@ -1,0 +1,187 @@
+"""Matrix products: ``matmul`` (1-D, 2-D, batched with broadcasting) and the fused ``linear``.
+
+For C = A @ B the chain rule gives dA = dC @ Bᵀ and dB = Aᵀ @ dC, both one BLAS call.
+"""
+
+import numpy as np
+
+from deepgrad.autograd.function import Function
+from deepgrad.ops._util import unbroadcast
+
+
+def _matmul_shapes_error(op, a_shape, b_shape, detail):
+    return RuntimeError(f"{op}: shapes {tuple(a_shape)} and {tuple(b_shape)} cannot be "
+                        f"multiplied ({detail})")
+
+
+def _check_matmul(a, b, op="matmul"):
+    if a.ndim == 0 or b.ndim == 0:
+        raise _matmul_shapes_error(op, a.shape, b.shape, "both arguments need at least 1 dimension")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        left = "x".join(map(str, a.shape[-2:] if a.ndim > 1 else a.shape))
+        right = "x".join(map(str, b.shape[-2:] if b.ndim > 1 else b.shape))
+        raise _matmul_shapes_error(op, a.shape, b.shape,
+                                   f"{left} and {right}: inner sizes {inner_a} != {inner_b}")
+    if a.ndim > 2 and b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise _matmul_shapes_error(op, a.shape, b.shape,
+                                       "batch dimensions don't broadcast") from None
+
+
+def _same_dtype(a, b, op):
+    if a.dtype != b.dtype:
+        if a.dtype.kind == "f" and b.dtype.kind == "f" or a.dtype.kind != b.dtype.kind:
+            raise RuntimeError(f"{op}: expected both arguments to have the same dtype, but got "
+                               f"{a.dtype} and {b.dtype}")
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        if a.dtype != b.dtype or a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+            _check_matmul(a, b)
+            _same_dtype(a, b, "matmul")
+        self.a, self.b = a, b
+        return np.matmul(a, b)
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        grad_a = grad_b = None
+        if a.ndim == 1 and b.ndim == 1:  # dot product
+            return (grad * b if self.needs_input_grad[0] else None,
+                    grad * a if self.needs_input_grad[1] else None)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        if self.needs_input_grad[0]:
+            grad_a = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            grad_a = unbroadcast(grad_a, a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            if a2.ndim > 2 and b2.ndim == 2:
+                # fold the batch into rows: one big GEMM instead of a batched one plus a sum
+                rows = a2.reshape(-1, a2.shape[-1])
+                grad_b = rows.T @ g2.reshape(-1, g2.shape[-1])
+            else:
+                grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape)
+            grad_b = grad_b.reshape(b.shape)
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """y = x Wᵀ + b, fused (PyTorch's ``F.linear``): dx = dy W, dW = dyᵀ x, db = Σ dy."""
+
+    def forward(self, x, weight, bias=None):
+        self.x, self.weight = x, weight
+        if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
+            raise RuntimeError(
+                f"linear: input of shape {tuple(x.shape)} doesn't match weight of shape "
+                f"{tuple(weight.shape)} (input's last dimension must be in_features="
+                f"{weight.shape[-1]})")
+        if x.dtype != weight.dtype:
+            _same_dtype(x, weight, "linear")
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, grad):
+        x, weight = self.x, self.weight
+        grad_x = grad_w = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_x = grad @ weight
+        if self.needs_input_grad[1]:
+            if grad.ndim > 2:
+                grad_w = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+            elif grad.ndim == 1:
+                grad_w = np.outer(grad, x)
+            else:
+                grad_w = grad.T @ x
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            grad_b = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if grad.ndim > 1 else grad
+        return grad_x, grad_w, grad_b
+
+
+def matmul(input, other):
+    """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
+    return MatMul.apply(input, other)
+
+
+def mm(input, mat2):
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(input.shape)} and "
+                           f"{tuple(mat2.shape)}")
+    return MatMul.apply(input, mat2)
+
+
+def bmm(input, mat2):
+    if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: expected 3-D tensors with equal batch size, got shapes "
+                           f"{tuple(input.shape)} and {tuple(mat2.shape)}")
+    return MatMul.apply(input, mat2)
+
+
+def dot(input, other):
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D")
+    return MatMul.apply(input, other)
+
+
+def linear(input, weight, bias=None):
+    """y = x Wᵀ + b, the affine map of a fully connected layer."""
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+def outer(input, vec2):
+    return MatMul.apply(input.reshape(-1, 1), vec2.reshape(1, -1))
+
+
+def einsum(equation, *operands):
+    """Einstein summation; the gradient of each operand is another einsum."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return Einsum.apply(equation, *operands)
+
+
+class Einsum(Function):
+    def forward(self, equation, *arrays):
+        equation = equation.replace(" ", "")
+        if "->" not in equation:
+            inputs = equation
+            letters = sorted(c for c in set(inputs.replace(",", "")) if inputs.count(c) == 1)
+            equation = inputs + "->" + "".join(letters)
+        if "." in equation:
+            raise NotImplementedError("einsum: ellipsis is not supported")
+        self.equation, self.arrays = equation, arrays
+        return np.asarray(np.einsum(equation, *arrays, optimize=True))
+
+    def backward(self, grad):
+        inputs, output = self.equation.split("->")
+        terms = inputs.split(",")
+        grads = [None]
+        for i, term in enumerate(terms):
+            if not self.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [t for j, t in enumerate(terms) if j != i]
+            arrays = [a for j, a in enumerate(self.arrays) if j != i]
+            # letters of this operand missing from the rest are summed: broadcast them back
+            present = set(output + "".join(others))
+            kept = "".join(c for c in term if c in present)
+            g = np.einsum(",".join([output] + others) + "->" + kept, grad, *arrays, optimize=True)
+            if kept != term:
+                shape = self.arrays[i].shape
+                expand = [term.index(c) for c in term if c not in present]
+                g = np.broadcast_to(np.expand_dims(g, expand), shape)
+            grads.append(np.ascontiguousarray(g).astype(self.arrays[i].dtype, copy=False))
+        return tuple(grads)
+
+

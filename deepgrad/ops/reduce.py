@@ -1,0 +1,369 @@
+"""Reductions over dims (``dim`` an int or tuple, ``keepdim``), softmax and cumulative sums.
+
+The gradient of a reduction is spread back over the reduced elements: evenly for sum and
+mean, to the winning elements for max/min, and x̂-shaped for variance.
+"""
+
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from deepgrad.autograd.function import Function
+from deepgrad.backend import dtypes
+from deepgrad.ops._util import normalize_dims
+from deepgrad.tensor import Tensor, _wrap_dim
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _expand_back(grad, shape, axes, keepdim):
+    """Re-insert the reduced axes (as size 1) so ``grad`` broadcasts against the input."""
+    if not keepdim and axes:
+        grad = np.expand_dims(grad, axes)
+    return grad
+
+
+class Sum(Function):
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        dtype = dtypes.int64 if x.dtype.kind in "iub" else None
+        return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
+
+    def backward(self, grad):
+        grad = _expand_back(grad, self.shape, self.axes, self.keepdim)
+        return np.broadcast_to(grad, self.shape)
+
+
+class Mean(Function):
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        self.count = builtins.max(int(np.prod([x.shape[a] for a in axes])), 1)
+        return np.asarray(np.mean(x, axis=axes, keepdims=keepdim))
+
+    def backward(self, grad):
+        grad = _expand_back(grad, self.shape, self.axes, self.keepdim) / self.count
+        return np.broadcast_to(grad, self.shape)
+
+
+class Var(Function):
+    """Var = Σ(x − x̄)² / (N − correction); d/dx = 2(x − x̄) / (N − correction)."""
+
+    def forward(self, x, axes, correction, keepdim):
+        count = int(np.prod([x.shape[a] for a in axes]))
+        self.centered = x - x.mean(axis=axes, keepdims=True)
+        self.axes, self.keepdim = axes, keepdim
+        self.denominator = builtins.max(count - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(np.sum(self.centered * self.centered, axis=axes, keepdims=keepdim)
+                              / x.dtype.type(self.denominator))
+
+    def backward(self, grad):
+        grad = _expand_back(grad, None, self.axes, self.keepdim)
+        return grad * self.centered * (2 / self.denominator)
+
+
+class Extreme(Function):
+    """amax / amin: the gradient is shared evenly among the elements that tie for the max."""
+
+    def forward(self, x, axes, keepdim, pick):
+        if x.size == 0:
+            raise RuntimeError(f"{pick.__name__}: reduction over an empty tensor is not defined")
+        self.x, self.axes, self.keepdim = x, axes, keepdim
+        self.out = np.asarray(pick(x, axis=axes, keepdims=True))
+        return self.out if keepdim else np.asarray(np.squeeze(self.out, axis=axes))
+
+    def backward(self, grad):
+        grad = _expand_back(grad, None, self.axes, self.keepdim)
+        winners = self.x == self.out
+        count = winners.sum(axis=self.axes, keepdims=True)
+        return grad * winners / count
+
+
+class IndexedExtreme(Function):
+    """max/min along one dim with indices: the gradient goes to the returned index."""
+
+    def forward(self, x, axis, keepdim, arg):
+        self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        self.indices = np.expand_dims(arg(x, axis=axis), axis)
+        values = np.take_along_axis(x, self.indices, axis=axis)
+        return values if keepdim else np.squeeze(values, axis=axis)
+
+    def backward(self, grad):
+        if not self.keepdim:
+            grad = np.expand_dims(grad, self.axis)
+        out = np.zeros(self.shape, dtype=grad.dtype)
+        np.put_along_axis(out, self.indices, grad, axis=self.axis)
+        return out
+
+
+class Prod(Function):
+    """Product; the gradient of each factor is the product of all the others."""
+
+    def forward(self, x, axis, keepdim):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        return np.asarray(np.prod(x, axis=axis, keepdims=keepdim))
+
+    def backward(self, grad):
+        x, axis = self.x, self.axis
+        if axis is None:
+            flat = x.reshape(-1)
+            return (grad * _others_product(flat, 0)).reshape(x.shape)
+        if not self.keepdim:
+            grad = np.expand_dims(grad, axis)
+        return grad * _others_product(x, axis)
+
+
+def _others_product(x, axis):
+    """∏_{j≠i} x_j along ``axis`` without dividing (correct when some x_j are 0)."""
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+    left = np.cumprod(np.concatenate([ones, np.delete(x, -1, axis=axis)], axis=axis), axis=axis)
+    flipped = np.flip(x, axis=axis)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=axis)],
+                                              axis=axis), axis=axis), axis=axis)
+    return left * right
+
+
+class LogSumExp(Function):
+    """log Σ e^x computed as m + log Σ e^(x − m) so large inputs don't overflow."""
+
+    def forward(self, x, axes, keepdim):
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        shifted = np.exp(x - m)
+        total = np.sum(shifted, axis=axes, keepdims=True)
+        out = np.log(total) + m
+        self.softmax, self.axes, self.keepdim = shifted / total, axes, keepdim
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    def backward(self, grad):
+        return _expand_back(grad, None, self.axes, self.keepdim) * self.softmax
+
+
+class Softmax(Function):
+    """softmax(x)_i = e^(x_i − max) / Σ_j e^(x_j − max); dx = s ⊙ (g − Σ g ⊙ s)."""
+
+    def forward(self, x, axis):
+        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        self.out, self.axis = shifted / np.sum(shifted, axis=axis, keepdims=True), axis
+        return self.out
+
+    def backward(self, grad):
+        s = self.out
+        return s * (grad - np.sum(grad * s, axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """log_softmax(x) = x − logsumexp(x); dx = g − softmax ⊙ Σ g."""
+
+    def forward(self, x, axis):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        self.out, self.axis = out, axis
+        return out
+
+    def backward(self, grad):
+        return grad - np.exp(self.out) * np.sum(grad, axis=self.axis, keepdims=True)
+
+
+class Cumsum(Function):
+    def forward(self, x, axis):
+        self.axis = axis
+        return np.cumsum(x, axis=axis, dtype=dtypes.int64 if x.dtype.kind in "iub" else None)
+
+    def backward(self, grad):
+        return np.flip(np.cumsum(np.flip(grad, self.axis), axis=self.axis), self.axis)
+
+
+class Norm(Function):
+    """p-norm (Σ|x|^p)^(1/p); the gradient is 0 where the norm is 0 (PyTorch's choice)."""
+
+    def forward(self, x, p, axes, keepdim):
+        self.x, self.p, self.axes, self.keepdim = x, p, axes, keepdim
+        a = np.abs(x)
+        if p == np.inf:
+            out = np.max(a, axis=axes, keepdims=True)
+        elif p == 2:
+            out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+        elif p == 1:
+            out = np.sum(a, axis=axes, keepdims=True)
+        else:
+            out = np.sum(a ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        self.out = out
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    def backward(self, grad):
+        x, p, out = self.x, self.p, self.out
+        grad = _expand_back(grad, None, self.axes, self.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == np.inf:
+                winners = np.abs(x) == out
+                local = np.sign(x) * winners / winners.sum(axis=self.axes, keepdims=True)
+            elif p == 2:
+                local = np.where(out == 0, 0, x / out)
+            elif p == 1:
+                local = np.sign(x)
+            else:
+                local = np.where(out == 0, 0, np.sign(x) * np.abs(x) ** (p - 1) / out ** (p - 1))
+        return (grad * local).astype(x.dtype, copy=False)
+
+
+# ----- public functions ----------------------------------------------------------------------
+
+
+def _check_float(x, op):
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {x.dtype}")
+
+
+def sum(input, dim=None, keepdim=False, dtype=None):
+    out = Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
+    return out if dtype is None else out.to(dtype)
+
+
+def mean(input, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    _check_float(input, "mean")
+    return Mean.apply(input, normalize_dims(dim, input.ndim, "mean"), keepdim)
+
+
+def _correction(correction, unbiased):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance with Bessel's correction by default (``correction=1``), as in PyTorch."""
+    if isinstance(dim, bool):  # var(x, False): the positional 'unbiased' of the old signature
+        unbiased, dim = dim, None
+    _check_float(input, "var")
+    return Var.apply(input, normalize_dims(dim, input.ndim, "var"),
+                     _correction(correction, unbiased), keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def amax(input, dim=(), keepdim=False):
+    return Extreme.apply(input, normalize_dims(dim, input.ndim, "amax"), keepdim, np.max)
+
+
+def amin(input, dim=(), keepdim=False):
+    return Extreme.apply(input, normalize_dims(dim, input.ndim, "amin"), keepdim, np.min)
+
+
+def _max_or_min(input, dim, keepdim, other, name, extreme, arg):
+    if isinstance(dim, Tensor) or other is not None:
+        from deepgrad.ops.elementwise import maximum, minimum
+
+        return (maximum if name == "max" else minimum)(input, dim if other is None else other)
+    if dim is None:
+        return Extreme.apply(input, tuple(range(input.ndim)), False, extreme)
+    axis = _wrap_dim(dim, input.ndim, name)
+    if input.shape and input.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size")
+    values = IndexedExtreme.apply(input, axis, keepdim, arg)
+    indices = np.expand_dims(arg(input._data, axis=axis), axis) if keepdim else arg(
+        input._data, axis=axis)
+    return values_indices(values, Tensor._from_op(np.asarray(indices, dtype=np.int64), None))
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    """``max(x)`` the largest element; ``max(x, dim)`` a (values, indices) pair; ``max(x, y)``
+    the elementwise maximum."""
+    return _max_or_min(input, dim, keepdim, other, "max", np.max, np.argmax)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    return _max_or_min(input, dim, keepdim, other, "min", np.min, np.argmin)
+
+
+def _arg(input, dim, keepdim, fn, name):
+    if dim is None:
+        index = fn(input._data.reshape(-1))
+        result = np.asarray(index, dtype=np.int64)
+        return Tensor._from_op(result.reshape((1,) * input.ndim) if keepdim else result, None)
+    axis = _wrap_dim(dim, input.ndim, name)
+    return Tensor._from_op(np.asarray(fn(input._data, axis=axis, keepdims=keepdim),
+                                      dtype=np.int64), None)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, np.argmin, "argmin")
+
+
+def prod(input, dim=None, keepdim=False, dtype=None):
+    axis = None if dim is None else _wrap_dim(dim, input.ndim, "prod")
+    out = Prod.apply(input, axis, keepdim)
+    return out if dtype is None else out.to(dtype)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return LogSumExp.apply(input, normalize_dims(dim, input.ndim, "logsumexp"), keepdim)
+
+
+def _softmax_dim(input, dim, op):
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
+    return _wrap_dim(dim, input.ndim, op)
+
+
+def softmax(input, dim=None, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return Softmax.apply(input, _softmax_dim(input, dim, "softmax"))
+
+
+def log_softmax(input, dim=None, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return LogSoftmax.apply(input, _softmax_dim(input, dim, "log_softmax"))
+
+
+def cumsum(input, dim, dtype=None):
+    out = Cumsum.apply(input, _wrap_dim(dim, input.ndim, "cumsum"))
+    return out if dtype is None else out.to(dtype)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm."""
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("norm: the nuclear norm is not supported")
+    _check_float(input, "norm")
+    return Norm.apply(input, float(p), normalize_dims(dim, input.ndim, "norm"), keepdim)
+
+
+def all(input, dim=None, keepdim=False):
+    axis = None if dim is None else _wrap_dim(dim, input.ndim, "all")
+    return Tensor._from_op(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)), None)
+
+
+def any(input, dim=None, keepdim=False):
+    axis = None if dim is None else _wrap_dim(dim, input.ndim, "any")
+    return Tensor._from_op(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)), None)
+
+
+def count_nonzero(input, dim=None):
+    return Tensor._from_op(np.asarray(np.count_nonzero(input._data, axis=dim), dtype=np.int64),
+                           None)

@@ -1,0 +1,434 @@
+"""Shape ops: reshape, transpose, squeeze, expand, cat, stack, split, flip, roll, pad...
+
+They move or copy elements without arithmetic, so each backward is the inverse movement
+(reshape back, transpose back, slice the padded border off, sum the expanded copies).
+"""
+
+import numpy as np
+
+from deepgrad.autograd.function import Function
+from deepgrad.ops._util import sizes_arg, unbroadcast
+from deepgrad.tensor import Tensor, _wrap_dim
+
+
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.in_shape)
+
+
+def _infer_shape(shape, size, op):
+    shape = list(shape)
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {tuple(shape)}")
+    known = int(np.prod([s for s in shape if s != -1]))
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape dimension in {tuple(shape)}")
+    if unknown:
+        if known == 0 or size % known:
+            raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of size {size}")
+        shape[unknown[0]] = size // known
+    elif known != size:
+        raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of size {size}")
+    return tuple(shape)
+
+
+def reshape(input, *shape):
+    """The same elements in a new shape (one size may be -1, inferred)."""
+    shape = _infer_shape(sizes_arg(shape), input._data.size, "reshape")
+    if shape == input.shape:
+        return input
+    return Reshape.apply(input, shape)
+
+
+def view(input, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
+        return input.to(shape[0])  # view(dtype)
+    shape = _infer_shape(sizes_arg(shape), input._data.size, "view")
+    return Reshape.apply(input, shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one (a Flatten before a fully connected head)."""
+    if input.ndim == 0:
+        return reshape(input, 1)
+    start = _wrap_dim(start_dim, input.ndim, "flatten")
+    end = _wrap_dim(end_dim, input.ndim, "flatten")
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.shape[:start] + (-1,) + input.shape[end + 1:]
+    if int(np.prod(input.shape[start:end + 1])) == 0:
+        shape = input.shape[:start] + (0,) + input.shape[end + 1:]
+    return reshape(input, shape)
+
+
+def unflatten(input, dim, sizes):
+    dim = _wrap_dim(dim, input.ndim, "unflatten")
+    inner = _infer_shape(tuple(sizes), input.shape[dim], "unflatten")
+    return reshape(input, input.shape[:dim] + inner + input.shape[dim + 1:])
+
+
+class Permute(Function):
+    def forward(self, x, axes):
+        self.axes = axes
+        return np.transpose(x, axes)
+
+    def backward(self, grad):
+        return np.transpose(grad, np.argsort(self.axes))
+
+
+def permute(input, *dims):
+    dims = sizes_arg(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute: number of dims {len(dims)} doesn't match the input's "
+                           f"{input.ndim} dimensions (shape {tuple(input.shape)})")
+    axes = tuple(_wrap_dim(d, input.ndim, "permute") for d in dims)
+    if sorted(axes) != list(range(input.ndim)):
+        raise RuntimeError(f"permute: repeated dim in {dims}")
+    return Permute.apply(input, axes)
+
+
+def transpose(input, dim0, dim1):
+    if input.ndim == 0:
+        return input
+    axes = list(range(input.ndim))
+    a, b = _wrap_dim(dim0, input.ndim, "transpose"), _wrap_dim(dim1, input.ndim, "transpose")
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(input, tuple(axes))
+
+
+swapaxes = transpose
+
+
+def t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+def squeeze(input, dim=None):
+    """Remove size-1 dims (all of them, or those in ``dim`` that have size 1)."""
+    if dim is None:
+        dims = [i for i, s in enumerate(input.shape) if s == 1]
+    else:
+        dims = [_wrap_dim(d, input.ndim, "squeeze")
+                for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+        dims = [d for d in dims if input.ndim and input.shape[d] == 1]
+    shape = tuple(s for i, s in enumerate(input.shape) if i not in dims)
+    return reshape(input, shape) if shape != input.shape else input
+
+
+def unsqueeze(input, dim):
+    dim = _wrap_dim(dim, input.ndim + 1, "unsqueeze")
+    return Reshape.apply(input, input.shape[:dim] + (1,) + input.shape[dim:])
+
+
+class Expand(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.in_shape)
+
+
+def expand(input, *sizes):
+    """A broadcast view to ``sizes`` (-1 keeps a dim); size-1 dims are repeated."""
+    sizes = sizes_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({input.ndim})")
+    lead = len(sizes) - input.ndim
+    shape = tuple(input.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    for i, s in enumerate(input.shape):
+        if s != 1 and s != shape[lead + i]:
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({shape[lead + i]}) must match the "
+                f"existing size ({s}) at non-singleton dimension {lead + i}. Target sizes: "
+                f"{list(sizes)}. Tensor sizes: {list(input.shape)}")
+    return Expand.apply(input, shape)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def broadcast_to(input, shape):
+    return expand(input, shape)
+
+
+class Tile(Function):
+    def forward(self, x, reps):
+        self.in_shape, self.reps = x.shape, reps
+        return np.tile(x, reps)
+
+    def backward(self, grad):
+        lead = len(self.reps) - len(self.in_shape)
+        shape = (1,) * lead + self.in_shape
+        split = []
+        for r, s in zip(self.reps, shape):
+            split += [r, s]
+        return grad.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(self.in_shape)
+
+
+def repeat(input, *sizes):
+    """Tile the tensor ``sizes`` times along each dim (PyTorch's ``Tensor.repeat``)."""
+    sizes = sizes_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError("repeat: number of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    return Tile.apply(input, sizes)
+
+
+def tile(input, dims):
+    dims = tuple(dims)
+    if len(dims) < input.ndim:
+        dims = (1,) * (input.ndim - len(dims)) + dims
+    return Tile.apply(input, dims)
+
+
+class RepeatInterleave(Function):
+    def forward(self, x, repeats, axis):
+        self.repeats, self.axis, self.in_shape = repeats, axis, x.shape
+        return np.repeat(x, repeats, axis=axis)
+
+    def backward(self, grad):
+        axis = self.axis
+        if axis is None:
+            return grad.reshape(-1, self.repeats).sum(axis=1).reshape(self.in_shape)
+        shape = self.in_shape[:axis] + (self.in_shape[axis], self.repeats) + self.in_shape[axis + 1:]
+        return grad.reshape(shape).sum(axis=axis + 1)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    axis = None if dim is None else _wrap_dim(dim, input.ndim, "repeat_interleave")
+    return RepeatInterleave.apply(input, int(repeats), axis)
+
+
+class Concatenate(Function):
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        self.sizes = [a.shape[axis] for a in arrays]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, grad):
+        bounds = np.cumsum(self.sizes)[:-1]
+        return tuple(np.split(grad, bounds, axis=self.axis))
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim; all other sizes must match."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of Tensors")
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ref = tensors[0]
+    axis = _wrap_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or any(a != b for d, (a, b) in enumerate(zip(t.shape, ref.shape))
+                                     if d != axis):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {axis}: tensor 0 has "
+                f"shape {tuple(ref.shape)} but tensor {i} has shape {tuple(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    dtype = np.result_type(*[t._data for t in tensors])
+    tensors = [t if t.dtype == dtype else t.to(dtype) for t in tensors]
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join same-shaped tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{tuple(tensors[0].shape)} at entry 0 and {tuple(t.shape)} at "
+                               f"entry {i}")
+    axis = _wrap_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([unsqueeze(t, axis) for t in tensors], axis)
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t if t.ndim > 1 else t.reshape(1, -1) for t in tensors], 0)
+
+
+def _narrow_all(input, axis, bounds):
+    index = [slice(None)] * input.ndim
+    pieces = []
+    for start, stop in bounds:
+        index[axis] = slice(start, stop)
+        pieces.append(input[tuple(index)])
+    return tuple(pieces)
+
+
+def split(input, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of listed sizes."""
+    axis = _wrap_dim(dim, input.ndim, "split")
+    length = input.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {size}")
+        starts = list(range(0, length, size)) or [0]
+        bounds = [(s, min(s + size, length)) for s in starts]
+    else:
+        sections = list(split_size_or_sections)
+        if sum(sections) != length:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {length} "
+                               f"(input tensor's size at dimension {axis}), but got "
+                               f"split_sizes={sections}")
+        ends = np.cumsum(sections)
+        bounds = [(int(e - s), int(e)) for s, e in zip(sections, ends)]
+    return _narrow_all(input, axis, bounds)
+
+
+def chunk(input, chunks, dim=0):
+    axis = _wrap_dim(dim, input.ndim, "chunk")
+    size = -(-input.shape[axis] // chunks)
+    return split(input, max(size, 1), axis)
+
+
+def unbind(input, dim=0):
+    axis = _wrap_dim(dim, input.ndim, "unbind")
+    return tuple(select(input, axis, i) for i in range(input.shape[axis]))
+
+
+def select(input, dim, index):
+    axis = _wrap_dim(dim, input.ndim, "select")
+    key = [slice(None)] * input.ndim
+    key[axis] = index
+    return input[tuple(key)]
+
+
+def narrow(input, dim, start, length):
+    axis = _wrap_dim(dim, input.ndim, "narrow")
+    key = [slice(None)] * input.ndim
+    key[axis] = slice(start, start + length)
+    return input[tuple(key)]
+
+
+class Flip(Function):
+    def forward(self, x, axes):
+        self.axes = axes
+        return np.flip(x, axes)
+
+    def backward(self, grad):
+        return np.flip(grad, self.axes)
+
+
+def flip(input, dims):
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(input, tuple(_wrap_dim(d, input.ndim, "flip") for d in dims))
+
+
+class Roll(Function):
+    def forward(self, x, shifts, axes):
+        self.shifts, self.axes = shifts, axes
+        return np.roll(x, shifts, axes)
+
+    def backward(self, grad):
+        negative = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return np.roll(grad, negative, self.axes)
+
+
+def roll(input, shifts, dims=None):
+    if dims is None:
+        return Roll.apply(input.reshape(-1), shifts, None).reshape(input.shape)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    return Roll.apply(input, shifts, tuple(_wrap_dim(d, input.ndim, "roll") for d in dims))
+
+
+class Pad(Function):
+    """Constant padding's backward slices the border off; reflect/replicate/circular
+    padding copies input elements, so backward sums the copies back (a scatter-add)."""
+
+    _NUMPY_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+    def forward(self, x, widths, mode, value):
+        self.in_shape, self.widths, self.mode = x.shape, widths, mode
+        if mode == "constant":
+            return np.pad(x, widths, mode="constant", constant_values=value)
+        self.source = np.pad(np.arange(x.size).reshape(x.shape), widths,
+                             mode=self._NUMPY_MODE[mode])
+        return x.reshape(-1)[self.source]
+
+    def backward(self, grad):
+        if self.mode == "constant":
+            key = tuple(slice(lo, grad.shape[i] - hi) for i, (lo, hi) in enumerate(self.widths))
+            return grad[key]
+        total = int(np.prod(self.in_shape))
+        summed = np.bincount(self.source.reshape(-1), weights=grad.reshape(-1), minlength=total)
+        return summed.astype(grad.dtype, copy=False).reshape(self.in_shape)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad)/2 dims; ``pad`` lists (left, right) pairs from the last dim back,
+    as ``torch.nn.functional.pad``. Modes: constant, reflect, replicate, circular."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"pad: padding length {len(pad)} must be even and at most twice the "
+                           f"input's {input.ndim} dimensions")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"pad: unsupported mode {mode!r}")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        key = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, input.shape))
+        input = input[key]
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    if mode == "reflect":
+        for (lo, hi), size in zip(widths, input.shape):
+            if lo >= size or hi >= size:
+                raise RuntimeError(f"pad: padding ({lo}, {hi}) should be smaller than the input "
+                                   f"dimension {size} for reflect mode (shape "
+                                   f"{tuple(input.shape)})")
+    return Pad.apply(input, tuple(widths), mode, 0 if value is None else value)
+
+
+def contiguous(input, memory_format=None):
+    return input
+
+
+class Clone(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        return grad
+
+
+def clone(input, memory_format=None):
+    return Clone.apply(input)
+
+
+class Cast(Function):
+    def forward(self, x, dtype):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.in_dtype) if self.in_dtype.kind == "f" else None
+
+
+def to_dtype(input, dtype):
+    if input.dtype == dtype:
+        return input
+    if dtype.kind != "f" and input.requires_grad:
+        return Tensor._from_op(input._data.astype(dtype), None)
+    return Cast.apply(input, dtype)

@@ -1,0 +1,310 @@
+"""``Tensor``: a NumPy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
+
+This file holds no math. Operators and methods such as ``__add__`` or ``sum`` are attached by
+``deepgrad.ops`` when it is imported, so each op's forward and backward live in one place.
+"""
+
+import numpy as np
+
+from deepgrad.autograd.grad_mode import GradMode
+from deepgrad.backend import dtypes
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Create tensors with ``deepgrad.tensor(data)`` or the creation functions (``zeros``,
+    ``randn``...). A tensor with ``requires_grad=True`` is a leaf of the graph; results of ops
+    on it carry a ``grad_fn``, and ``backward()`` fills the leaves' ``.grad``.
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_hooks", "_version", "_retain",
+                 "__weakref__")
+    __array_ufunc__ = None  # NumPy defers to our reflected operators: np.float32(2) * t -> Tensor
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        array = _as_array(data, dtypes.to_dtype(dtype))
+        self._data = array
+        self.grad = None
+        self.grad_fn = None
+        self._hooks = None
+        self._version = 0
+        self._retain = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_op(cls, array, grad_fn):
+        """Wrap an array an op produced (no copy, no checks: the hot path)."""
+        out = object.__new__(cls)
+        out._data = array
+        out.grad = None
+        out.grad_fn = grad_fn
+        out._hooks = None
+        out._version = 0
+        out._retain = False
+        out.requires_grad = grad_fn is not None
+        return out
+
+    # ----- attributes -------------------------------------------------------------------
+    @property
+    def data(self):
+        """A tensor sharing this one's storage, outside the graph (PyTorch's ``.data``)."""
+        return Tensor._from_op(self._data, None)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def T(self):
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def dim(self):
+        return self._data.ndim
+
+    def size(self, dim=None):
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[_wrap_dim(dim, self.ndim, "size")]
+
+    def numel(self):
+        return int(self._data.size)
+
+    def nelement(self):
+        return int(self._data.size)
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    # ----- conversion -------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def numpy(self, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        return self._data
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    __hash__ = object.__hash__
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self):
+        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if self._data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or (
+                self._data.size == 0 and self._data.dtype != dtypes.float32):
+            extras.append(f"dtype=deepgrad.{_dtype_name(self._data.dtype)}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # ----- autograd -------------------------------------------------------------------
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got "
+                f"{_dtype_name(self._data.dtype)}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """A tensor sharing this one's data, cut from the graph."""
+        return Tensor._from_op(self._data, None)
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None or self._retain:
+            return
+        self._retain = True
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def store(grad):
+            me = ref()
+            if me is not None:
+                me.grad = grad.detach() if me.grad is None else Tensor._from_op(
+                    me.grad._data + grad._data, None)
+
+        self.register_hook(store)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse-mode autodiff)."""
+        from deepgrad.autograd import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+                 create_graph=create_graph, inputs=inputs)
+
+    def _bump_version(self):
+        """Record an in-place change (graphs that saved this tensor then refuse to backward)."""
+        if GradMode.enabled and self.requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation. "
+                    "Wrap the update in `with deepgrad.no_grad():`.")
+            raise RuntimeError(
+                "in-place operations on tensors that are part of the autograd graph are not "
+                "supported by deepgrad; use the out-of-place op")
+        self._version += 1
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _dtype_name(dtype):
+    return "bool" if dtype == dtypes.bool_ else dtype.name
+
+
+def _wrap_dim(dim, ndim, op="op"):
+    """Normalise a possibly negative ``dim`` and check it is in range (PyTorch's message)."""
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not isinstance(dim, (int, np.integer)) or not low <= dim <= high:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{low}, {high}], "
+            f"but got {dim})")
+    return int(dim) % max(ndim, 1)
+
+
+def _as_array(data, dtype=None):
+    """Turn ``data`` (Tensor, array, nested lists, scalar) into an array of PyTorch's dtype."""
+    if isinstance(data, Tensor):
+        array = data._data
+    elif isinstance(data, np.ndarray):
+        array = data
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            data = [np.asarray(x._data if isinstance(x, Tensor) else x) for x in data]
+        array = np.asarray(data)
+        if dtype is None:
+            if array.dtype.kind == "f":
+                array = array.astype(dtypes.default_float)
+            elif array.dtype.kind in "iu":
+                array = array.astype(dtypes.int64)
+            elif array.dtype.kind == "b":
+                pass
+            elif array.dtype.kind == "c":
+                raise TypeError("complex tensors are not supported")
+            else:
+                raise TypeError(f"can't convert {type(data).__name__} of {array.dtype} to a Tensor")
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    return array
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """Copy ``data`` into a new leaf tensor (``deepgrad.tensor([1., 2.])``).
+
+    Python floats become float32 (the default), ints int64, bools bool; a NumPy array keeps its
+    dtype, as in PyTorch.
+    """
+    _check_device(device)
+    array = _as_array(data, dtypes.to_dtype(dtype))
+    if array is data or (isinstance(data, Tensor) and array is data._data) or not array.flags.owndata:
+        array = array.copy()
+    out = Tensor._from_op(array, None)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _check_device(device):
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"deepgrad runs on the CPU only; device {device!r} is not available")
