@@ -1,0 +1,3 @@
+"""Layers, one subject a file. Each file declares ``__all__``; add new files' exports here."""
+
+__all__ = []
