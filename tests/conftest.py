@@ -1,4 +1,7 @@
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # `from helpers import ...`
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
