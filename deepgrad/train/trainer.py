@@ -89,6 +89,14 @@ def _to_tensor(array, float_dtype):
     return deepgrad.from_numpy(np.ascontiguousarray(a))
 
 
+def _is_xy_pair(data):
+    """(X, y) arrays, as opposed to a list of batches or a Dataset."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2 or _is_dataset(data):
+        return False
+    return all(hasattr(d, "shape") or (isinstance(d, list) and not (d and isinstance(
+        d[0], (tuple, dict)))) for d in data)
+
+
 def _is_dataset(data):
     return (hasattr(data, "__getitem__") and hasattr(data, "__len__")
             and not isinstance(data, (tuple, list, np.ndarray)) and not hasattr(data, "shape"))
@@ -105,15 +113,17 @@ def as_loader(data, batch_size=32, shuffle=False, float_dtype=np.float32, name="
         data, "batch_size")
     if is_loader:
         return data
-    from deepgrad.utils.data import DataLoader, TensorDataset
+    if _is_xy_pair(data):
+        from deepgrad.utils.data import DataLoader, TensorDataset
 
-    if isinstance(data, (tuple, list)) and len(data) == 2 and not _is_dataset(data):
         x, y = data
         if len(x) != len(y):
             raise ValueError(f"{name}: X has {len(x)} samples but y has {len(y)}")
         dataset = TensorDataset(_to_tensor(x, float_dtype), _to_tensor(y, float_dtype))
         return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
     if _is_dataset(data):
+        from deepgrad.utils.data import DataLoader
+
         return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
     if hasattr(data, "__iter__"):
         return data

@@ -1,0 +1,244 @@
+"""The subcommands of ``deepgrad``: each ``cmd_<name>(args)`` returns an exit status."""
+
+import ast
+import inspect
+import os
+
+import numpy as np
+
+from deepgrad.cli.data import UsageError, dataset_status, load_arrays
+
+__all__ = ["cmd_train", "cmd_eval", "cmd_predict", "cmd_summary", "cmd_datasets"]
+
+
+def _parse_kwargs(pairs):
+    kwargs = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--arg expects KEY=VALUE, got {pair!r}")
+        try:
+            kwargs[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            kwargs[key] = value  # a bare word such as relu
+    return kwargs
+
+
+def _builder(name):
+    from deepgrad.models import MODELS
+
+    if name not in MODELS:
+        raise UsageError(f"unknown model {name!r}; registered models: {', '.join(sorted(MODELS))}")
+    return MODELS[name]
+
+
+def _model_kwargs(name, info, user_kwargs):
+    """Fill the builder's data-dependent arguments (input size, classes, channels)."""
+    params = inspect.signature(_builder(name)).parameters
+    shape = info["input_shape"]
+    kwargs = {}
+    if "in_features" in params:
+        kwargs["in_features"] = int(np.prod(shape))
+    if "num_classes" in params:
+        kwargs["num_classes"] = len(info["class_names"])
+    if "in_channels" in params:
+        kwargs["in_channels"] = shape[0] if len(shape) == 3 else 1
+    kwargs.update(user_kwargs)
+    unknown = [k for k in kwargs if k not in params
+               and not any(p.kind == p.VAR_KEYWORD for p in params.values())]
+    if unknown:
+        raise UsageError(f"model {name!r} takes no argument(s) {unknown}; it takes "
+                         f"{list(params)}")
+    return kwargs
+
+
+def _sample_shape(name, kwargs, info):
+    """The shape one sample must have for this model: (C, H, W) for models with channels."""
+    shape = list(info["input_shape"])
+    if "in_channels" in kwargs and len(shape) == 2:
+        shape = [1] + shape
+    return shape
+
+
+def _split(x, y, fraction, seed):
+    n_val = int(round(len(x) * fraction))
+    if n_val == 0:
+        return (x, y), None
+    order = np.random.default_rng(seed).permutation(len(x))
+    val, train = order[:n_val], order[n_val:]
+    return (x[train], y[train]), (x[val], y[val])
+
+
+def _standardize(x, meta):
+    return ((x - np.float32(meta["mean"])) / np.float32(meta["std"])).astype(np.float32)
+
+
+def _make_optimizer(args, model):
+    from deepgrad import optim
+
+    if args.optimizer == "sgd":
+        return optim.SGD(model.parameters(), lr=args.lr or 0.05, momentum=args.momentum,
+                         weight_decay=args.weight_decay)
+    cls = {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}[args.optimizer]
+    return cls(model.parameters(), lr=args.lr or 1e-3, weight_decay=args.weight_decay)
+
+
+def cmd_train(args):
+    import deepgrad
+    from deepgrad import train
+    from deepgrad.train import _state
+
+    deepgrad.manual_seed(args.seed)
+    name = args.name or f"{args.model}-{args.dataset}"
+    run_dir = os.path.join(args.out, name)
+    os.makedirs(run_dir, exist_ok=True)
+
+    x, y, info = load_arrays(args.dataset, args.root, "train")
+    x_test, y_test, _ = load_arrays(args.dataset, args.root, "test")
+    if args.limit:
+        x, y = x[:args.limit], y[:args.limit]
+    kwargs = _model_kwargs(args.model, info, _parse_kwargs(args.arg))
+    shape = _sample_shape(args.model, kwargs, info)
+    meta = {"model": args.model, "model_kwargs": kwargs, "dataset": args.dataset,
+            "class_names": info["class_names"], "input_shape": shape, "scale": info["scale"],
+            "mean": float(x.mean()), "std": float(x.std()) or 1.0}
+    x = _standardize(x, meta).reshape([-1] + shape)
+    x_test = _standardize(x_test, meta).reshape([-1] + shape)
+    train_xy, val_xy = _split(x, y, args.val_split, args.seed)
+
+    model = _builder(args.model)(**kwargs)
+    optimizer = _make_optimizer(args, model)
+    ckpt_path = os.path.join(run_dir, "checkpoint.safetensors")
+    callbacks = [train.CSVLogger(os.path.join(run_dir, "history.csv"), append=args.resume),
+                 train.ModelCheckpoint(ckpt_path, save_best_only=False)]
+    if args.patience is not None and val_xy is not None:
+        callbacks.insert(0, train.EarlyStopping("val_loss", patience=args.patience,
+                                                restore_best_weights=True))
+    if args.tensorboard:
+        callbacks.append(train.TensorBoardLogger(os.path.join(run_dir, "tb")))
+    resume = ckpt_path if args.resume and os.path.exists(ckpt_path) else None
+    if resume:
+        print(f"resuming from {resume}")
+
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"training {args.model} ({n_params:,} parameters) on {args.dataset}: "
+          f"{len(train_xy[0])} train / {len(val_xy[0]) if val_xy else 0} val / "
+          f"{len(x_test)} test samples, {args.epochs} epochs, batch {args.batch_size}")
+    history = train.fit(model, train_xy, val_data=val_xy, loss="cross_entropy",
+                        optimizer=optimizer, epochs=args.epochs, metrics=["accuracy"],
+                        callbacks=callbacks, batch_size=args.batch_size,
+                        verbose=2 if args.quiet else 1, resume_from=resume, metadata=meta,
+                        steps_per_epoch=args.steps_per_epoch)
+    if history.stop_reason:
+        print(history.stop_reason)
+
+    result = train.evaluate(model, (x_test, y_test), loss="cross_entropy",
+                            metrics=["accuracy", "f1", "confusion_matrix"])
+    meta["test_accuracy"] = result["accuracy"]
+    model_path = os.path.join(run_dir, "model.safetensors")
+    _state.save_weights(model_path, model, meta)
+    print(f"test accuracy: {result['accuracy']:.4f} (loss {result['loss']:.4f}, macro F1 "
+          f"{result['f1']:.4f}) on {len(x_test)} samples")
+    print(f"saved {model_path}, {os.path.join(run_dir, 'history.csv')}")
+    if not args.no_plot:
+        try:
+            from deepgrad import viz
+
+            viz.plot_history(history, os.path.join(run_dir, "curves.png"),
+                             title=f"{args.model} on {args.dataset}")
+            viz.plot_confusion_matrix(result["confusion_matrix"], info["class_names"],
+                                      path=os.path.join(run_dir, "confusion_matrix.png"))
+            print(f"plots: {os.path.join(run_dir, 'curves.png')}, "
+                  f"{os.path.join(run_dir, 'confusion_matrix.png')}")
+        except ImportError:
+            print("(matplotlib not installed: no plots; pip install 'deepgrad[plot]')")
+    return 0
+
+
+def _load_model(path):
+    from deepgrad.train import _state
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    state, meta = _state.load_weights(path)
+    if not meta or "model" not in meta:
+        raise UsageError(f"{path} has no deepgrad model metadata (was it written by "
+                         f"`deepgrad train`?)")
+    model = _builder(meta["model"])(**meta["model_kwargs"])
+    model.load_state_dict(state)
+    model.eval()
+    return model, meta
+
+
+def cmd_eval(args):
+    from deepgrad import train
+
+    model, meta = _load_model(args.checkpoint)
+    dataset = args.dataset or meta["dataset"]
+    x, y, info = load_arrays(dataset, args.root, "test")
+    x = _standardize(x, meta).reshape([-1] + list(meta["input_shape"]))
+    result = train.evaluate(model, (x, y), loss="cross_entropy",
+                            metrics=["accuracy", "top3_accuracy", "f1", "confusion_matrix"],
+                            batch_size=args.batch_size)
+    print(f"{meta['model']} on {dataset} test split ({len(x)} samples): "
+          f"accuracy {result['accuracy']:.4f}, top-3 {result['top3_accuracy']:.4f}, "
+          f"macro F1 {result['f1']:.4f}, loss {result['loss']:.4f}")
+    if args.confusion:
+        cm = result["confusion_matrix"]
+        names = meta.get("class_names") or [str(i) for i in range(len(cm))]
+        width = max(5, max(len(n) for n in names))
+        print("true \\ predicted")
+        print(" " * width + " ".join(f"{i:>5}" for i in range(len(cm))))
+        for name, row in zip(names, cm):
+            print(f"{name:>{width}}" + " ".join(f"{v:>5}" for v in row))
+    return 0
+
+
+def cmd_predict(args):
+    import deepgrad
+    from deepgrad.cli.image_io import read_png, to_model_input
+
+    model, meta = _load_model(args.checkpoint)
+    names = meta.get("class_names")
+    invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
+    for path in args.images:
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"no such image: {path}")
+        sample = to_model_input(read_png(path), meta["input_shape"], invert)
+        x = _standardize(sample, meta)[None]
+        with deepgrad.no_grad():
+            probs = model(deepgrad.from_numpy(x)).softmax(1).numpy()[0]
+        top = np.argsort(-probs)[:args.top]
+        label = lambda i: names[i] if names else str(i)  # noqa: E731
+        ranked = ", ".join(f"{label(i)} {probs[i]:.3f}" for i in top)
+        print(f"{path}: {label(top[0])}  ({ranked})")
+    return 0
+
+
+def cmd_summary(args):
+    from deepgrad.models import MODELS, model_input_size
+    from deepgrad.train import summary
+
+    if args.model is None:
+        print("registered models: " + ", ".join(sorted(MODELS)))
+        return 0
+    kwargs = _parse_kwargs(args.arg)
+    model = _builder(args.model)(**kwargs)
+    if args.input_size:
+        size = tuple(int(s) for s in args.input_size.split(","))
+    else:
+        size = model_input_size(args.model, **kwargs)
+        if size is None:
+            raise UsageError(f"model {args.model!r} does not declare its input size; pass "
+                             f"--input-size, e.g. 3,224,224")
+    summary(model, size)
+    return 0
+
+
+def cmd_datasets(args):
+    print(f"{'name':<15}{'here?':<7}details")
+    for name, available, detail in dataset_status(args.root):
+        print(f"{name:<15}{'yes' if available else 'no':<7}{detail}")
+    print("\ntrain with: deepgrad train mlp --dataset NAME")
+    return 0
+

@@ -1,0 +1,17 @@
+"""Plots for training runs and models (matplotlib, the ``plot`` extra, imported when a plot is
+made): loss/accuracy curves, confusion matrices, first-layer filters, feature maps,
+misclassified examples and sample grids. Each function returns a matplotlib Figure and saves
+a PNG when given ``path``."""
+
+from deepgrad.viz.confusion import plot_confusion_matrix
+from deepgrad.viz.curves import plot_history
+from deepgrad.viz.images import (
+    make_grid,
+    plot_feature_maps,
+    plot_filters,
+    plot_misclassified,
+    plot_samples,
+)
+
+__all__ = ["plot_history", "plot_confusion_matrix", "plot_filters", "plot_feature_maps",
+           "plot_misclassified", "plot_samples", "make_grid"]
