@@ -46,8 +46,8 @@ def as_images(images, image_shape=None):
                              f"image_shape=(H, W)")
         a = a.reshape(a.shape[0], side, side)
     if a.ndim == 4:
-        if a.shape[1] in (1, 3) and a.shape[-1] not in (1, 3):
-            a = a.transpose(0, 2, 3, 1)  # NCHW -> NHWC
+        if a.shape[1] in (1, 3):  # NCHW, PyTorch's layout, wins when both could fit
+            a = a.transpose(0, 2, 3, 1)
         if a.shape[-1] == 1:
             a = a[..., 0]
         elif a.shape[-1] != 3:
