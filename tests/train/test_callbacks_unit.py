@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from train_toys import TwoLayer
 
 from deepgrad.train import (
     CSVLogger,
@@ -16,7 +17,6 @@ from deepgrad.train import (
     TerminateOnNaN,
 )
 from deepgrad.train.callbacks import CallbackList
-from train_toys import TwoLayer
 
 
 class StandIn:

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from train_toys import FakeConv, TwoLayer
 
 import deepgrad
 from deepgrad import viz
 from deepgrad.train import History
-from train_toys import FakeConv, TwoLayer
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
