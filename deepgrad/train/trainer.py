@@ -223,12 +223,16 @@ class Trainer:
             n or steps_per_epoch)
         self._train_metrics = [get_metric(m) for m in self.metric_specs]
 
-        callbacks = [self.history] + list(self.callbacks)
-        if self.scheduler is not None and not any(
-                getattr(cb, "scheduler", None) is self.scheduler for cb in self.callbacks):
-            from deepgrad.train.callbacks.lr_scheduler import LRSchedulerCallback
+        from deepgrad.train.callbacks.lr_scheduler import LRSchedulerCallback
 
-            callbacks.append(LRSchedulerCallback(self.scheduler))
+        # schedulers step first, so that a checkpoint written at the same epoch end holds the
+        # stepped scheduler and a resumed run continues with the right learning rate
+        schedulers = [cb for cb in self.callbacks if isinstance(cb, LRSchedulerCallback)]
+        if self.scheduler is not None and not any(cb.scheduler is self.scheduler
+                                                  for cb in schedulers):
+            schedulers.insert(0, LRSchedulerCallback(self.scheduler))
+        others = [cb for cb in self.callbacks if not isinstance(cb, LRSchedulerCallback)]
+        callbacks = [self.history] + schedulers + others
         if self.verbose:
             callbacks.append(ProgressBar(self.verbose))
         cbs = CallbackList(callbacks, trainer=self)
