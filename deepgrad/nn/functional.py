@@ -12,6 +12,29 @@ from deepgrad.ops.activation import (  # noqa: F401
     softplus,
     tanh,
 )
+from deepgrad.ops.affine import bilinear, maxout  # noqa: F401
+from deepgrad.ops.dropout import (  # noqa: F401
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+)
 from deepgrad.ops.linalg import linear  # noqa: F401
+from deepgrad.ops.loss import (  # noqa: F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from deepgrad.ops.reduce import log_softmax, softmax  # noqa: F401
-from deepgrad.ops.shape import pad  # noqa: F401
+from deepgrad.ops.shape import (  # noqa: F401
+    flatten,
+    pad,  # noqa: F401
+    unflatten,
+)

@@ -235,8 +235,9 @@ class Module:
     def train(self, mode=True):
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)  # through the method, so subclasses that override train() see it
         return self
 
     def eval(self):
@@ -265,7 +266,7 @@ class Module:
 
     def _apply_to_tensors(self, convert):
         for module in self.modules():
-            for name, param in module._parameters.items():
+            for param in module._parameters.values():
                 if param is not None:
                     new = convert(param._data)
                     if new is not param._data:
@@ -273,7 +274,7 @@ class Module:
                         param._version += 1
                         if param.grad is not None:
                             param.grad._data = convert(param.grad._data)
-            for name, buffer in module._buffers.items():
+            for buffer in module._buffers.values():
                 if buffer is not None:
                     buffer._data = convert(buffer._data)
         return self
@@ -344,7 +345,8 @@ class Module:
         errors = []
         if strict and (missing or unexpected):
             if missing:
-                errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
+                errors.append("Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing))
             if unexpected:
                 errors.append("Unexpected key(s) in state_dict: "
                               + ", ".join(f'"{k}"' for k in unexpected))
@@ -358,7 +360,11 @@ class Module:
                               f"{tuple(array.shape)} from checkpoint, the shape in current model "
                               f"is {tuple(target.shape)}.")
                 continue
-            target._data = np.array(array, dtype=target.dtype)
+            if assign:
+                target._data = np.array(array, dtype=target.dtype)
+            else:
+                # in place, as PyTorch's copy_: views and optimizer references stay valid
+                np.copyto(target._data, array, casting="unsafe")
             target._version += 1
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"

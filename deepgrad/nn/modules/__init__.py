@@ -1,3 +1,22 @@
 """Layers, one subject a file. Each file declares ``__all__``; add new files' exports here."""
 
+from deepgrad.nn.modules.activation import *  # noqa: F401,F403
+from deepgrad.nn.modules.activation import __all__ as _activation_all
+from deepgrad.nn.modules.container import *  # noqa: F401,F403
+from deepgrad.nn.modules.container import __all__ as _container_all
+from deepgrad.nn.modules.dropout import *  # noqa: F401,F403
+from deepgrad.nn.modules.dropout import __all__ as _dropout_all
+from deepgrad.nn.modules.flatten import *  # noqa: F401,F403
+from deepgrad.nn.modules.flatten import __all__ as _flatten_all
+from deepgrad.nn.modules.linear import *  # noqa: F401,F403
+from deepgrad.nn.modules.linear import __all__ as _linear_all
+from deepgrad.nn.modules.loss import *  # noqa: F401,F403
+from deepgrad.nn.modules.loss import __all__ as _loss_all
+
 __all__ = []
+__all__ += _container_all
+__all__ += _linear_all
+__all__ += _activation_all
+__all__ += _dropout_all
+__all__ += _loss_all
+__all__ += _flatten_all
