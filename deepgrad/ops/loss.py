@@ -65,8 +65,8 @@ def _expand_reduced_grad(grad, shape, reduction, dtype):
 def _warn_size_mismatch(input, target, op):
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(
-            f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input "
-            f"size ({tuple(input.shape)}). This will likely lead to incorrect results due to "
+            f"{op}: Using a target size {tuple(target.shape)} that is different to the input "
+            f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
             f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
 
 
@@ -170,8 +170,7 @@ class CrossEntropy(Function):
         probability_target = target.dtype.kind == "f"
         if probability_target:
             if target.shape != input.shape:
-                raise RuntimeError(f"{op}: probability targets must have the input's shape "
-                                   f"{tuple(input.shape)}, got {tuple(target.shape)}")
+                _class_target_rows(input, target, op, ignore_index)  # raises the clear error
             coef = _to_rows(target).astype(dtype, copy=False)
             if eps:
                 coef = coef * (1 - eps) + eps / classes
@@ -468,8 +467,8 @@ class BinaryCrossEntropy(Function):
 
 def _bce_shapes(input, target, op):
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: Using a target size ({tuple(target.shape)}) that is different "
-                         f"to the input size ({tuple(input.shape)}) is deprecated. Please ensure "
+        raise ValueError(f"{op}: Using a target size {tuple(target.shape)} that is different "
+                         f"to the input size {tuple(input.shape)} is deprecated. Please ensure "
                          f"they have the same size.")
 
 
@@ -555,8 +554,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: Target size ({tuple(target.shape)}) must be the same as input "
-                         f"size ({tuple(input.shape)})")
+        raise ValueError(f"{op}: Target size {tuple(target.shape)} must be the same as input "
+                         f"size {tuple(input.shape)}")
     pos = None
     if pos_weight is not None:
         pos = _array(pos_weight).astype(input.dtype, copy=False)
