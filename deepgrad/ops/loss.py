@@ -186,13 +186,18 @@ class CrossEntropy(Function):
             denominator = rows.shape[0]
         else:
             flat, ignored, _ = _class_target_rows(input, target, op, ignore_index)
-            index = np.where(ignored, 0, flat)
-            picked = np.take_along_axis(shifted, index[:, None], axis=1)[:, 0] - log_sums[:, 0]
-            row_weight = weight[index] if weight is not None else np.ones(len(index), dtype)
-            if ignored.any():
-                row_weight = np.where(ignored, 0, row_weight).astype(dtype, copy=False)
-            denominator = row_weight.sum()
-            losses = -row_weight * picked
+            any_ignored = bool(ignored.any())
+            index = np.where(ignored, 0, flat) if any_ignored else flat
+            rows_at = np.arange(len(index))
+            picked = shifted[rows_at, index] - log_sums[:, 0]
+            if weight is None and not any_ignored:
+                row_weight, denominator, losses = None, len(index), -picked  # the W1 fast path
+            else:
+                row_weight = weight[index] if weight is not None else np.ones(len(index), dtype)
+                if any_ignored:
+                    row_weight = np.where(ignored, 0, row_weight).astype(dtype, copy=False)
+                denominator = row_weight.sum()
+                losses = -row_weight * picked
             if eps:
                 # PyTorch: (1 − ε)·nll + ε/C · (−Σ_c w_c log p_c), the smoothing term on
                 # non-ignored rows only
@@ -200,9 +205,7 @@ class CrossEntropy(Function):
                 class_w = weight if weight is not None else np.ones(classes, dtype)
                 keep = (~ignored).astype(dtype)[:, None]
                 coef = (eps / classes) * class_w[None, :] * keep
-                np.put_along_axis(coef, index[:, None],
-                                  np.take_along_axis(coef, index[:, None], axis=1)
-                                  + ((1 - eps) * row_weight)[:, None], axis=1)
+                coef[rows_at, index] += (1 - eps) * (1 if row_weight is None else row_weight)
                 losses = -(coef * log_p).sum(axis=1)
                 self.coef, self.sparse = coef, False
             else:
@@ -229,11 +232,12 @@ class CrossEntropy(Function):
         grad_input = grad_target = None
         if self.needs_input_grad[0]:
             if self.sparse:
-                scaled = (self.row_weight[:, None] * g).astype(self.dtype, copy=False)
+                # softmax − one-hot, scaled: p·g everywhere, minus g at the target class
+                scaled = g if self.row_weight is None else (self.row_weight[:, None] * g)
+                scaled = np.asarray(scaled, dtype=self.dtype)
                 rows = self.probs * scaled
-                np.put_along_axis(rows, self.index[:, None],
-                                  np.take_along_axis(rows, self.index[:, None], axis=1)
-                                  - np.broadcast_to(scaled, (len(self.index), 1)), axis=1)
+                at_target = scaled if scaled.ndim == 0 else scaled[:, 0]
+                rows[np.arange(len(self.index)), self.index] -= at_target
             else:
                 rows = (self.probs * self.coef.sum(axis=1, keepdims=True) - self.coef) * g
             grad_input = _from_rows(rows.astype(self.dtype, copy=False), self.shape)
