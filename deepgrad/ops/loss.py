@@ -28,9 +28,10 @@ def _legacy_reduction(size_average, reduce, reduction):
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
+    result = "none" if not reduce else "mean" if size_average else "sum"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{result}' instead.", UserWarning, stacklevel=3)
+    return result
 
 
 def _check_reduction(reduction, op, allowed=("none", "mean", "sum")):
@@ -67,7 +68,7 @@ def _warn_size_mismatch(input, target, op):
         warnings.warn(
             f"{op}: Using a target size {tuple(target.shape)} that is different to the input "
             f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
-            f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+            f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=4)
 
 
 # ----- cross-entropy and NLL ------------------------------------------------------------------
