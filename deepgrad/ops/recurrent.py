@@ -1,0 +1,511 @@
+"""Recurrent layers as fused ops: one graph node runs a whole layer over all time steps.
+
+Each of ``RNNLayer``, ``LSTMLayer`` and ``GRULayer`` is ONE ``Function`` for one layer in one
+direction. Forward projects the inputs of all time steps with one matrix product
+(X W_ihᵀ + b), then walks the steps doing one GEMM (h W_hhᵀ) and the gate arithmetic in place
+into preallocated buffers. Backward walks back through time just as leanly (one GEMM per step
+for dL/dh) and forms dW_ih, dW_hh and the biases at the end with one GEMM each over all
+steps, from the stored hidden states. A graph of small ops per step would cost ~20 nodes per
+step instead of one per layer.
+
+Gate equations (PyTorch's, with PyTorch's weight layout and gate order):
+
+    RNN:   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)            (or relu)
+    LSTM:  i = σ(W_ii x + b_ii + W_hi h + b_hi)     input gate
+           f = σ(W_if x + b_if + W_hf h + b_hf)     forget gate
+           g = tanh(W_ig x + b_ig + W_hg h + b_hg)  cell candidate
+           o = σ(W_io x + b_io + W_ho h + b_ho)     output gate
+           c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')   (h' = W_hr (o ⊙ tanh(c')) with proj_size)
+    GRU:   r = σ(W_ir x + b_ir + W_hr h + b_hr)
+           z = σ(W_iz x + b_iz + W_hz h + b_hz)
+           n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+           h' = (1 − z) ⊙ n + z ⊙ h
+
+Variable lengths (packed sequences) use PyTorch's packed layout idea: the batch is sorted by
+decreasing length, so at step t only the first ``batch_sizes[t]`` rows are active; the others
+carry their state unchanged and output zeros. Results equal PyTorch's packed results.
+
+Implementation notes. σ(a) = ½ + ½ tanh(a/2): the rows of the σ gates are pre-scaled by ½
+(exact in floating point), so one ``tanh`` call covers all gates of a step. Internally the
+LSTM gates are kept in the order (o, i, f, g) so that the three σ gates are contiguous in
+forward and the three gates multiplied by dL/dc are contiguous in backward.
+"""
+
+import numpy as np
+
+from deepgrad.autograd.function import Function
+
+__all__ = ["rnn_layer", "lstm_layer", "gru_layer", "recurrent_stack"]
+
+_LSTM_ORDER = (3, 0, 1, 2)  # internal block k holds PyTorch's gate _LSTM_ORDER[k] (i,f,g,o)
+_LSTM_BACK = (1, 2, 3, 0)  # inverse permutation
+
+
+def _permute_blocks(w, order):
+    size = w.shape[0] // len(order)
+    return np.concatenate([w[j * size:(j + 1) * size] for j in order])
+
+
+def _half_scaled(w, rows):
+    """A copy of ``w`` with its first ``rows`` rows halved (σ(a) = ½ + ½ tanh(a/2))."""
+    w = np.array(w, copy=True)
+    w[:rows] *= 0.5
+    return w
+
+
+def _step_plan(T, B, batch_sizes):
+    """Active rows per processing step (all B when the sequences are not packed)."""
+    if batch_sizes is None:
+        return [B] * T, False
+    return [int(b) for b in batch_sizes], True
+
+
+def _zero_inactive(y, sizes, packed):
+    if packed:
+        for k, bs in enumerate(sizes):
+            if bs < y.shape[1]:
+                y[k, bs:] = 0
+
+
+def _pack(parts):
+    """Several outputs in one flat array (a Function has one output; ``_Part`` splits it)."""
+    flat = np.empty(sum(p.size for p in parts), dtype=parts[0].dtype)
+    start = 0
+    for p in parts:
+        flat[start:start + p.size] = p.ravel()
+        start += p.size
+    return flat
+
+
+def _unpack(flat, shapes):
+    out, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        out.append(flat[start:start + size].reshape(shape))
+        start += size
+    return out
+
+
+class _Part(Function):
+    """One output of a multi-output fused op: a slice of its flat result."""
+
+    def forward(self, flat, start, shape):
+        self.size, self.start, self.dtype = flat.size, start, flat.dtype
+        self.stop = start + int(np.prod(shape))
+        return flat[start:self.stop].reshape(shape)
+
+    def backward(self, grad):
+        full = np.zeros(self.size, dtype=self.dtype)
+        full[self.start:self.stop] = grad.ravel()
+        return full, None, None
+
+
+def _split(result, shapes):
+    out, start = [], 0
+    for shape in shapes:
+        out.append(_Part.apply(result, start, tuple(shape)))
+        start += int(np.prod(shape))
+    return out
+
+
+class _LayerBase(Function):
+    """Shared bookkeeping: time reversal, packing, flattening the input of all steps."""
+
+    def _prepare(self, x, reverse, batch_sizes):
+        T, B, _ = x.shape
+        if reverse:
+            x = x[::-1]
+            if batch_sizes is not None:
+                batch_sizes = batch_sizes[::-1]
+        self.reverse = reverse
+        self.sizes, self.packed = _step_plan(T, B, batch_sizes)
+        x2 = np.ascontiguousarray(x).reshape(T * B, x.shape[2])
+        self.x2, self.shape = x2, x.shape
+        return T, B, x2
+
+    def _outputs(self, S, extra=()):
+        y = S[1:].copy() if self.packed else S[1:]
+        _zero_inactive(y, self.sizes, self.packed)
+        if self.reverse:
+            y = y[::-1]
+        return _pack([y, S[-1], *extra])
+
+    def _input_grads(self, dA, w_ih):
+        """dX = dA W_ih, dW_ih = dAᵀ X, db = Σ dA (all steps at once)."""
+        T, B, _ = self.shape
+        dA2 = dA.reshape(T * B, -1)
+        dx = None
+        if self.needs_input_grad[0]:
+            dx = (dA2 @ w_ih).reshape(self.shape)
+            if self.reverse:
+                dx = dx[::-1]
+        return dx, dA2.T @ self.x2, dA2.sum(axis=0)
+
+
+class RNNLayer(_LayerBase):
+    """Elman RNN, one layer and direction: h' = act(W_ih x + b_ih + W_hh h + b_hh)."""
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, reverse=False,
+                batch_sizes=None):
+        T, B, x2 = self._prepare(x, reverse, batch_sizes)
+        H = w_hh.shape[0]
+        A = x2 @ w_ih.T
+        if b_ih is not None:
+            A += b_ih + b_hh
+        A = A.reshape(T, B, H)
+        S = np.empty((T + 1, B, H), dtype=x.dtype)
+        S[0] = h0
+        w_hhT = w_hh.T
+        for k, bs in enumerate(self.sizes):
+            h = S[k + 1, :bs]
+            np.matmul(S[k, :bs], w_hhT, out=h)
+            h += A[k, :bs]
+            if relu:
+                np.maximum(h, 0, out=h)
+            else:
+                np.tanh(h, out=h)
+            if bs < B:
+                S[k + 1, bs:] = S[k, bs:]
+        self.S, self.relu, self.w_ih, self.w_hh = S, relu, w_ih, w_hh
+        self.has_bias = b_ih is not None
+        return self._outputs(S)
+
+    def backward(self, grad):
+        S, sizes = self.S, self.sizes
+        T, B, H = S.shape[0] - 1, S.shape[1], S.shape[2]
+        dy, dh_n = _unpack(grad, [(T, B, H), (B, H)])
+        if self.reverse:
+            dy = dy[::-1]
+        hs = S[1:]
+        D = (hs > 0).astype(S.dtype) if self.relu else 1 - hs * hs
+        dA = np.zeros_like(hs) if self.packed else np.empty_like(hs)
+        dh = dh_n.copy()
+        for k in range(T - 1, -1, -1):
+            bs = sizes[k]
+            d = dh[:bs]
+            d += dy[k, :bs]
+            np.multiply(d, D[k, :bs], out=dA[k, :bs])
+            np.matmul(dA[k, :bs], self.w_hh, out=d)
+        dx, dw_ih, db = self._input_grads(dA, self.w_ih)
+        dA2 = dA.reshape(T * B, H)
+        dw_hh = dA2.T @ S[:-1].reshape(T * B, H)
+        if not self.has_bias:
+            return dx, dh, dw_ih, dw_hh, None, None
+        return dx, dh, dw_ih, dw_hh, db, db.copy()
+
+
+class LSTMLayer(_LayerBase):
+    """LSTM, one layer and direction (gate equations in the module docstring)."""
+
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None, reverse=False,
+                batch_sizes=None):
+        T, B, x2 = self._prepare(x, reverse, batch_sizes)
+        H, P = w_ih.shape[0] // 4, w_hh.shape[1]
+        W_ih = _permute_blocks(w_ih, _LSTM_ORDER)
+        W_hh = _permute_blocks(w_hh, _LSTM_ORDER)
+        A = x2 @ _half_scaled(W_ih, 3 * H).T
+        if b_ih is not None:
+            A += _half_scaled(_permute_blocks(b_ih + b_hh, _LSTM_ORDER), 3 * H)
+        A = A.reshape(T, B, 4 * H)
+        whhT = _half_scaled(W_hh, 3 * H).T
+        alloc = np.zeros if self.packed else np.empty
+        S = np.empty((T + 1, B, P), dtype=x.dtype)
+        C = np.empty((T + 1, B, H), dtype=x.dtype)
+        TC = alloc((T, B, H), dtype=x.dtype)
+        R = alloc((T, B, H), dtype=x.dtype) if w_hr is not None else None
+        S[0], C[0] = h0, c0
+        tmp = np.empty((B, 4 * H), dtype=x.dtype)
+        ig = np.empty((B, H), dtype=x.dtype)
+        H3 = 3 * H
+        for k, bs in enumerate(self.sizes):
+            a = A[k, :bs]
+            np.matmul(S[k, :bs], whhT, out=tmp[:bs])
+            a += tmp[:bs]
+            np.tanh(a, out=a)
+            sig = a[:, :H3]
+            sig *= 0.5
+            sig += 0.5
+            c = C[k + 1, :bs]
+            np.multiply(a[:, 2 * H:H3], C[k, :bs], out=c)  # f ⊙ c
+            np.multiply(a[:, H:2 * H], a[:, H3:], out=ig[:bs])  # i ⊙ g
+            c += ig[:bs]
+            tc = TC[k, :bs]
+            np.tanh(c, out=tc)
+            if R is None:
+                np.multiply(a[:, :H], tc, out=S[k + 1, :bs])
+            else:
+                np.multiply(a[:, :H], tc, out=R[k, :bs])
+                np.matmul(R[k, :bs], w_hr.T, out=S[k + 1, :bs])
+            if bs < B:
+                S[k + 1, bs:] = S[k, bs:]
+                C[k + 1, bs:] = C[k, bs:]
+        self.S, self.C, self.TC, self.A, self.R = S, C, TC, A, R
+        self.W_ih, self.W_hh, self.w_hr = W_ih, W_hh, w_hr
+        self.has_bias = b_ih is not None
+        return self._outputs(S, (C[-1],))
+
+    def backward(self, grad):
+        S, C, TC, A, sizes = self.S, self.C, self.TC, self.A, self.sizes
+        T, B, P = S.shape[0] - 1, S.shape[1], S.shape[2]
+        H = C.shape[2]
+        dy, dh_n, dc_n = _unpack(grad, [(T, B, P), (B, P), (B, H)])
+        if self.reverse:
+            dy = dy[::-1]
+        o, i, f, g = (A[..., j * H:(j + 1) * H] for j in range(4))
+        # everything that does not depend on dL/dh, for all steps at once
+        sig = A[..., :3 * H]
+        dsig = sig * (1 - sig)  # σ' for o, i, f
+        K = o * (1 - TC * TC)  # dc += dh ⊙ o ⊙ (1 − tanh²c)
+        M = np.empty_like(A)
+        np.multiply(TC, dsig[..., :H], out=M[..., :H])  # do_pre = dh ⊙ tanh c ⊙ σ'(o)
+        np.multiply(g, dsig[..., H:2 * H], out=M[..., H:2 * H])  # di_pre = dc ⊙ g ⊙ σ'(i)
+        np.multiply(C[:-1], dsig[..., 2 * H:], out=M[..., 2 * H:3 * H])  # df_pre = dc ⊙ c ⊙ σ'(f)
+        np.multiply(i, 1 - g * g, out=M[..., 3 * H:])  # dg_pre = dc ⊙ i ⊙ (1 − g²)
+        M4 = M.reshape(T, B, 4, H)
+        dA = np.zeros_like(A) if self.packed else np.empty_like(A)
+        dA4 = dA.reshape(T, B, 4, H)
+        dh, dc = dh_n.copy(), dc_n.copy()
+        tmp = np.empty((B, H), dtype=A.dtype)
+        proj = self.R is not None
+        if proj:
+            DH = np.zeros((T, B, P), dtype=A.dtype)
+            dr = np.empty((B, H), dtype=A.dtype)
+        for k in range(T - 1, -1, -1):
+            bs = sizes[k]
+            d = dh[:bs]
+            d += dy[k, :bs]
+            if proj:
+                DH[k, :bs] = d
+                d = np.matmul(d, self.w_hr, out=dr[:bs])
+            dck = dc[:bs]
+            np.multiply(d, K[k, :bs], out=tmp[:bs])
+            dck += tmp[:bs]
+            np.multiply(d, M[k, :bs, :H], out=dA[k, :bs, :H])
+            np.multiply(dck[:, None, :], M4[k, :bs, 1:], out=dA4[k, :bs, 1:])
+            np.multiply(dck, f[k, :bs], out=dck)
+            np.matmul(dA[k, :bs], self.W_hh, out=dh[:bs])
+        dx, dw_ih, db = self._input_grads(dA, self.W_ih)
+        dA2 = dA.reshape(T * B, 4 * H)
+        dw_hh = dA2.T @ S[:-1].reshape(T * B, P)
+        dw_ih = _permute_blocks(dw_ih, _LSTM_BACK)
+        dw_hh = _permute_blocks(dw_hh, _LSTM_BACK)
+        dw_hr = None
+        if proj and self.needs_input_grad[7]:
+            dw_hr = DH.reshape(T * B, P).T @ self.R.reshape(T * B, H)
+        if not self.has_bias:
+            return dx, dh, dc, dw_ih, dw_hh, None, None, dw_hr
+        db = _permute_blocks(db, _LSTM_BACK)
+        return dx, dh, dc, dw_ih, dw_hh, db, db.copy(), dw_hr
+
+
+class GRULayer(_LayerBase):
+    """GRU, one layer and direction (PyTorch's variant: r gates W_hn h + b_hn)."""
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, batch_sizes=None):
+        T, B, x2 = self._prepare(x, reverse, batch_sizes)
+        H = w_hh.shape[1]
+        H2 = 2 * H
+        A = x2 @ _half_scaled(w_ih, H2).T
+        b_hn = None
+        if b_ih is not None:
+            bias = b_ih.copy()
+            bias[:H2] += b_hh[:H2]
+            A += _half_scaled(bias, H2)
+            b_hn = b_hh[H2:]
+        A = A.reshape(T, B, 3 * H)
+        whhT = _half_scaled(w_hh, H2).T
+        S = np.empty((T + 1, B, H), dtype=x.dtype)
+        S[0] = h0
+        HN = np.zeros((T, B, H), dtype=x.dtype) if self.packed else np.empty((T, B, H), x.dtype)
+        tmp = np.empty((B, 3 * H), dtype=x.dtype)
+        rh = np.empty((B, H), dtype=x.dtype)
+        for k, bs in enumerate(self.sizes):
+            a = A[k, :bs]
+            h = S[k, :bs]
+            np.matmul(h, whhT, out=tmp[:bs])
+            rz = a[:, :H2]
+            rz += tmp[:bs, :H2]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            hn = HN[k, :bs]
+            if b_hn is None:
+                hn[...] = tmp[:bs, H2:]
+            else:
+                np.add(tmp[:bs, H2:], b_hn, out=hn)
+            n = a[:, H2:]
+            np.multiply(a[:, :H], hn, out=rh[:bs])
+            n += rh[:bs]
+            np.tanh(n, out=n)
+            out = S[k + 1, :bs]
+            np.subtract(h, n, out=out)  # h' = n + z ⊙ (h − n)
+            out *= a[:, H:H2]
+            out += n
+            if bs < B:
+                S[k + 1, bs:] = S[k, bs:]
+        self.S, self.A, self.HN, self.w_ih, self.w_hh = S, A, HN, w_ih, w_hh
+        self.has_bias = b_ih is not None
+        return self._outputs(S)
+
+    def backward(self, grad):
+        S, A, HN, sizes = self.S, self.A, self.HN, self.sizes
+        T, B, H = S.shape[0] - 1, S.shape[1], S.shape[2]
+        H2 = 2 * H
+        dy, dh_n = _unpack(grad, [(T, B, H), (B, H)])
+        if self.reverse:
+            dy = dy[::-1]
+        r, z, n = A[..., :H], A[..., H:H2], A[..., H2:]
+        Dn = (1 - z) * (1 - n * n)  # dn_pre = dh ⊙ (1 − z) ⊙ (1 − n²)
+        Dz = (S[:-1] - n) * z * (1 - z)  # dz_pre = dh ⊙ (h − n) ⊙ σ'(z)
+        Dr = HN * r * (1 - r)  # dr_pre = dn_pre ⊙ (W_hn h + b_hn) ⊙ σ'(r)
+        alloc = np.zeros_like if self.packed else np.empty_like
+        dA, dHH = alloc(A), alloc(A)  # d(input projection), d(h W_hhᵀ + b_hh)
+        dh = dh_n.copy()
+        hz = np.empty((B, H), dtype=A.dtype)
+        for k in range(T - 1, -1, -1):
+            bs = sizes[k]
+            d = dh[:bs]
+            d += dy[k, :bs]
+            da, dhh = dA[k, :bs], dHH[k, :bs]
+            np.multiply(d, Dn[k, :bs], out=da[:, H2:])
+            np.multiply(d, Dz[k, :bs], out=da[:, H:H2])
+            np.multiply(da[:, H2:], Dr[k, :bs], out=da[:, :H])
+            dhh[:, :H2] = da[:, :H2]
+            np.multiply(da[:, H2:], r[k, :bs], out=dhh[:, H2:])
+            np.multiply(d, z[k, :bs], out=hz[:bs])
+            np.matmul(dhh, self.w_hh, out=d)
+            d += hz[:bs]
+        dx, dw_ih, db_ih = self._input_grads(dA, self.w_ih)
+        dHH2 = dHH.reshape(T * B, 3 * H)
+        dw_hh = dHH2.T @ S[:-1].reshape(T * B, H)
+        if not self.has_bias:
+            return dx, dh, dw_ih, dw_hh, None, None
+        return dx, dh, dw_ih, dw_hh, db_ih, dHH2.sum(axis=0)
+
+
+def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False,
+              batch_sizes=None):
+    """One Elman RNN layer over a time-major input (T, B, I); returns (output, h_n)."""
+    T, B = x.shape[0], x.shape[1]
+    H = w_hh.shape[0]
+    flat = RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, relu=nonlinearity == "relu",
+                          reverse=reverse, batch_sizes=batch_sizes)
+    return _split(flat, [(T, B, H), (B, H)])
+
+
+def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False,
+               batch_sizes=None):
+    """One LSTM layer over a time-major input (T, B, I); returns (output, h_n, c_n)."""
+    T, B = x.shape[0], x.shape[1]
+    H, P = w_ih.shape[0] // 4, w_hh.shape[1]
+    flat = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=reverse,
+                           batch_sizes=batch_sizes)
+    return _split(flat, [(T, B, P), (B, P), (B, H)])
+
+
+def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
+    """One GRU layer over a time-major input (T, B, I); returns (output, h_n)."""
+    T, B = x.shape[0], x.shape[1]
+    H = w_hh.shape[1]
+    flat = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse,
+                          batch_sizes=batch_sizes)
+    return _split(flat, [(T, B, H), (B, H)])
+
+
+def recurrent_stack(mode, x, hx, weights, num_layers, bidirectional, dropout=0.0,
+                    training=False, batch_sizes=None, nonlinearity="tanh"):
+    """Stacked (and optionally bidirectional) RNN/LSTM/GRU over a time-major input.
+
+    ``weights[layer * dirs + d]`` is the tuple (w_ih, w_hh, b_ih, b_hh[, w_hr]) of one layer and
+    direction; ``hx`` is h0 (layers·dirs, B, H) or, for LSTM, (h0, c0). Dropout with
+    probability ``dropout`` is applied to the outputs of every layer but the last (training).
+    Returns (output, h_n) or, for LSTM, (output, (h_n, c_n)).
+    """
+    from deepgrad.ops.dropout import dropout as _dropout
+    from deepgrad.ops.shape import cat, stack
+
+    dirs = 2 if bidirectional else 1
+    h_all, c_all = (hx if mode == "LSTM" else (hx, None))
+    h_out, c_out = [], []
+    layer_input = x
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(dirs):
+            idx = layer * dirs + d
+            w = weights[idx]
+            reverse = d == 1
+            if mode == "LSTM":
+                w_hr = w[4] if len(w) > 4 else None
+                y, h_n, c_n = lstm_layer(layer_input, h_all[idx], c_all[idx], w[0], w[1], w[2],
+                                         w[3], w_hr, reverse=reverse, batch_sizes=batch_sizes)
+                c_out.append(c_n)
+            elif mode == "GRU":
+                y, h_n = gru_layer(layer_input, h_all[idx], *w[:4], reverse=reverse,
+                                   batch_sizes=batch_sizes)
+            else:
+                y, h_n = rnn_layer(layer_input, h_all[idx], *w[:4], nonlinearity=nonlinearity,
+                                   reverse=reverse, batch_sizes=batch_sizes)
+            outputs.append(y)
+            h_out.append(h_n)
+        layer_input = outputs[0] if dirs == 1 else cat(outputs, dim=2)
+        if dropout > 0 and training and layer < num_layers - 1:
+            layer_input = _dropout(layer_input, dropout, training=True)
+    h_n = stack(h_out, 0)
+    if mode == "LSTM":
+        return layer_input, (h_n, stack(c_out, 0))
+    return layer_input, h_n
+
+
+def _packed_positions(batch_sizes):
+    """Row of the flattened (T·B) padded layout for each row of packed data."""
+    batch_sizes = np.asarray(batch_sizes, dtype=np.int64)
+    B = int(batch_sizes[0])
+    t_idx = np.repeat(np.arange(len(batch_sizes)), batch_sizes)
+    starts = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])
+    b_idx = np.arange(int(batch_sizes.sum())) - np.repeat(starts, batch_sizes)
+    return t_idx * B + b_idx, len(batch_sizes), B
+
+
+class PackedToPadded(Function):
+    """Packed data (Σ lengths, *) -> time-major padded (T, B, *), zeros past each length."""
+
+    def forward(self, data, batch_sizes):
+        pos, T, B = _packed_positions(batch_sizes)
+        out = np.zeros((T * B,) + data.shape[1:], dtype=data.dtype)
+        out[pos] = data
+        self.pos = pos
+        return out.reshape((T, B) + data.shape[1:])
+
+    def backward(self, grad):
+        return grad.reshape((-1,) + grad.shape[2:])[self.pos], None
+
+
+class PaddedToPacked(Function):
+    """Time-major padded (T', B', *) -> packed data (Σ lengths, *); T' ≥ T and B' ≥ B."""
+
+    def forward(self, padded, batch_sizes):
+        pos, T, B = _packed_positions(batch_sizes)
+        if padded.shape[0] < T or padded.shape[1] < B:
+            raise RuntimeError(f"pack: padded input of shape {tuple(padded.shape)} is smaller "
+                               f"than the packed layout (T={T}, B={B})")
+        self.pos, self.full_shape, self.T, self.B = pos, padded.shape, T, B
+        padded = np.ascontiguousarray(padded[:T, :B])
+        return padded.reshape((T * B,) + padded.shape[2:])[pos]
+
+    def backward(self, grad):
+        T, B, rest = self.T, self.B, self.full_shape[2:]
+        flat = np.zeros((T * B,) + rest, dtype=grad.dtype)
+        flat[self.pos] = grad
+        if self.full_shape[:2] == (T, B):
+            return flat.reshape(self.full_shape), None
+        out = np.zeros(self.full_shape, dtype=grad.dtype)
+        out[:T, :B] = flat.reshape((T, B) + rest)
+        return out, None
+
+
+def packed_to_padded(data, batch_sizes):
+    return PackedToPadded.apply(data, batch_sizes)
+
+
+def padded_to_packed(padded, batch_sizes):
+    return PaddedToPacked.apply(padded, batch_sizes)
