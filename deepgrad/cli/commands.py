@@ -79,7 +79,7 @@ def _make_optimizer(args, model):
     if args.optimizer == "sgd":
         return optim.SGD(model.parameters(), lr=args.lr or 0.05, momentum=args.momentum,
                          weight_decay=args.weight_decay)
-    cls = {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}[args.optimizer]
+    cls = getattr(optim, {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}[args.optimizer])
     return cls(model.parameters(), lr=args.lr or 1e-3, weight_decay=args.weight_decay)
 
 
