@@ -20,6 +20,7 @@ from deepgrad.ops.dropout import (  # noqa: F401
     dropout2d,
     dropout3d,
 )
+from deepgrad.ops.embedding import embedding, one_hot  # noqa: F401
 from deepgrad.ops.linalg import linear  # noqa: F401
 from deepgrad.ops.loss import (  # noqa: F401
     binary_cross_entropy,

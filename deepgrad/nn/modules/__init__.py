@@ -14,6 +14,8 @@ from deepgrad.nn.modules.loss import *  # noqa: F401,F403
 from deepgrad.nn.modules.loss import __all__ as _loss_all
 from deepgrad.nn.modules.rnn import *  # noqa: F401,F403
 from deepgrad.nn.modules.rnn import __all__ as _rnn_all
+from deepgrad.nn.modules.sparse import *  # noqa: F401,F403
+from deepgrad.nn.modules.sparse import __all__ as _sparse_all
 
 __all__ = []
 __all__ += _container_all
@@ -23,3 +25,4 @@ __all__ += _dropout_all
 __all__ += _loss_all
 __all__ += _flatten_all
 __all__ += _rnn_all
+__all__ += _sparse_all
