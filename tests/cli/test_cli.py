@@ -32,7 +32,14 @@ def test_summary_command(capsys):
     assert "unknown model 'nosuchmodel'" in capsys.readouterr().err
 
 
+def _needs(*modules):
+    for name in modules:
+        pytest.importorskip(name, reason=f"needs {name}")
+
+
 def test_train_eval_predict_round_trip(tmp_path, capsys):
+    _needs("deepgrad.optim", "deepgrad.utils.data", "deepgrad.datasets",
+           "deepgrad.io.checkpoint")
     out = tmp_path / "runs"
     code = main(["train", "mlp", "--dataset", "digits", "--epochs", "3", "--out", str(out),
                  "--name", "t", "-q", "--arg", "hidden_sizes=[32]", "--lr", "0.01"])
@@ -71,6 +78,7 @@ def test_train_eval_predict_round_trip(tmp_path, capsys):
 
 
 def test_errors_are_reported_without_traceback(tmp_path, capsys):
+    _needs("deepgrad.datasets")
     assert main(["eval", str(tmp_path / "missing.safetensors")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["train", "mlp", "--dataset", "nope"]) == 2
@@ -78,6 +86,7 @@ def test_errors_are_reported_without_traceback(tmp_path, capsys):
 
 
 def test_python_m_deepgrad_datasets():
+    _needs("deepgrad.datasets")
     env = dict(os.environ, PYTHONPATH=ROOT)
     done = subprocess.run([sys.executable, "-m", "deepgrad", "datasets"], env=env,
                           capture_output=True, text=True, timeout=120)
@@ -87,6 +96,8 @@ def test_python_m_deepgrad_datasets():
 
 @pytest.mark.slow
 def test_digits_quality_bar(tmp_path, capsys):
+    _needs("deepgrad.optim", "deepgrad.utils.data", "deepgrad.datasets",
+           "deepgrad.io.checkpoint")
     assert main(["train", "mlp", "--epochs", "20", "--out", str(tmp_path), "-q"]) == 0
     accuracy = float(capsys.readouterr().out.split("test accuracy: ")[1].split()[0])
     assert accuracy >= 0.97
@@ -94,6 +105,8 @@ def test_digits_quality_bar(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_fashion_mnist_quality_bar(tmp_path, capsys):
+    _needs("deepgrad.optim", "deepgrad.utils.data", "deepgrad.datasets",
+           "deepgrad.io.checkpoint")
     if not os.path.isdir("/usr/share/datasets/fashion-mnist"):
         pytest.skip("Fashion-MNIST files not installed")
     assert main(["train", "mlp", "--dataset", "fashion-mnist", "--epochs", "10",

@@ -22,6 +22,8 @@ def test_perceptron_prints_sigmoid_of_minus_six():
 
 
 def test_pass_class_learns():
+    pytest.importorskip("deepgrad.optim", reason="needs deepgrad.optim")
+    pytest.importorskip("deepgrad.utils.data", reason="needs deepgrad.utils.data")
     done = _run("pass_class.py", "--epochs", "40")
     assert done.returncode == 0, done.stderr
     accuracy = float(done.stdout.split("test accuracy: ")[1].split()[0])
@@ -31,6 +33,7 @@ def test_pass_class_learns():
 
 @pytest.mark.slow
 def test_mlp_fashion_mnist_example(tmp_path):
+    pytest.importorskip("deepgrad.datasets", reason="needs deepgrad.datasets")
     if not os.path.isdir("/usr/share/datasets/fashion-mnist"):
         pytest.skip("Fashion-MNIST files not installed")
     done = _run("mlp_fashion_mnist.py", "--epochs", "10", "--out", str(tmp_path))

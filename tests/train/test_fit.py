@@ -7,8 +7,12 @@ import pytest
 import torch
 
 import deepgrad
-from deepgrad import nn, optim
-from deepgrad.train import (
+
+pytest.importorskip("deepgrad.optim", reason="needs deepgrad.optim")
+pytest.importorskip("deepgrad.utils.data", reason="needs deepgrad.utils.data")
+
+from deepgrad import nn, optim  # noqa: E402, I001
+from deepgrad.train import (  # noqa: E402
     EarlyStopping,
     LRSchedulerCallback,
     ModelCheckpoint,
@@ -18,8 +22,8 @@ from deepgrad.train import (
     fit,
     predict,
 )
-from deepgrad.utils.data import DataLoader, TensorDataset
-from train_toys import toy_data
+from deepgrad.utils.data import DataLoader, TensorDataset  # noqa: E402
+from train_toys import toy_data  # noqa: E402
 
 
 def _mlp(dtype=deepgrad.float32):

@@ -6,6 +6,10 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
+
+for _needed in ("deepgrad.optim", "deepgrad.utils.data", "deepgrad.io.checkpoint"):
+    pytest.importorskip(_needed, reason=f"needs {_needed}")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
