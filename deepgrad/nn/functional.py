@@ -13,6 +13,10 @@ from deepgrad.ops.activation import (  # noqa: F401
     tanh,
 )
 from deepgrad.ops.affine import bilinear, maxout  # noqa: F401
+from deepgrad.ops.attention import (  # noqa: F401
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from deepgrad.ops.dropout import (  # noqa: F401
     alpha_dropout,
     dropout,

@@ -12,6 +12,8 @@ from deepgrad.nn.modules.linear import *  # noqa: F401,F403
 from deepgrad.nn.modules.linear import __all__ as _linear_all
 from deepgrad.nn.modules.loss import *  # noqa: F401,F403
 from deepgrad.nn.modules.loss import __all__ as _loss_all
+from deepgrad.nn.modules.attention import *  # noqa: F401,F403
+from deepgrad.nn.modules.attention import __all__ as _attention_all
 from deepgrad.nn.modules.rnn import *  # noqa: F401,F403
 from deepgrad.nn.modules.rnn import __all__ as _rnn_all
 from deepgrad.nn.modules.sparse import *  # noqa: F401,F403
@@ -26,3 +28,4 @@ __all__ += _loss_all
 __all__ += _flatten_all
 __all__ += _rnn_all
 __all__ += _sparse_all
+__all__ += _attention_all
