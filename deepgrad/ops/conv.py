@@ -1,0 +1,528 @@
+"""Convolutions: ``conv1d``, ``conv2d``, ``conv_transpose2d``, ``unfold``/``fold``.
+
+A 2-d convolution of an input (N, C, H, W) with weights (O, C/groups, KH, KW) has output size
+
+    O_h = ⌊(H + P_top + P_bottom − D·(KH − 1) − 1) / S⌋ + 1      (the course's (W − K + 2P)/S + 1)
+
+and is computed as one matrix product (im2col): every receptive field becomes a row of
+``cols`` (N·O_h·O_w, KH·KW·C), and ``out = cols @ W₂`` with W₂ the weights as (KH·KW·C, O).
+
+Layout: the rows of ``cols`` are pixels with the batch folded in, so the product comes out as
+(N, O_h, O_w, O) — channels-last memory. It is handed on as an (N, O, O_h, O_w) *view* of that
+memory, so no transpose copy is made; NumPy's elementwise ops keep that layout, and the next
+convolution reads its input channels-last without copying. The backward pass is two more
+GEMMs: dW₂ = colsᵀ @ dY and dcols = dY @ W₂ᵀ, then col2im scatters dcols back onto the input
+with one strided add per kernel offset (a loop over KH·KW offsets, never over pixels).
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from deepgrad.autograd.function import Function
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+
+
+# ----- argument helpers ---------------------------------------------------------------------
+
+def _tuple(value, n, name, op):
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            value = tuple(value) * n
+        if len(value) != n:
+            raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _check_positive(values, name, op):
+    if any(v <= 0 for v in values):
+        raise RuntimeError(f"{op}: {name} should be greater than zero, but got {name}={values}")
+
+
+def _out_size(size, k, s, d, lo, hi):
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+# ----- im2col / col2im on channels-last arrays ----------------------------------------------
+
+def _pad_nhwc(x, pads):
+    """x (N, C, H, W) → zero-padded channels-last array (N, Hp, Wp, C).
+
+    If x already lies channels-last in memory and needs no padding this is a free view."""
+    n, c, h, w = x.shape
+    top, bottom, left, right = pads
+    xt = x.transpose(0, 2, 3, 1)
+    if not (top or bottom or left or right):
+        return xt
+    xp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+    xp[:, top:top + h, left:left + w, :] = xt
+    return xp
+
+
+def _window_view(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+    """Read-only view (N, O_h, O_w, KH, KW, C) of the receptive fields of xp (N, Hp, Wp, C)."""
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, (xp.shape[0], oh, ow, kh, kw, xp.shape[3]),
+                      (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
+
+
+def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+    """The receptive fields of xp as a contiguous (N, O_h, O_w, KH, KW, C) array."""
+    n, _, _, c = xp.shape
+    if kh == 1 and kw == 1:
+        view = xp[:, :sh * (oh - 1) + 1:sh, :sw * (ow - 1) + 1:sw, :]
+        return np.ascontiguousarray(view).reshape(n, oh, ow, 1, 1, c)
+    cols = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
+    # one strided copy per kernel offset: each moves a whole (N, O_h, O_w, C) slab
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            cols[:, :, :, i, j, :] = xp[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw, :]
+    return cols
+
+
+def _col2im(dcols, padded_hw, sh, sw, dh, dw):
+    """Adjoint of ``_im2col``: sum dcols (N, O_h, O_w, KH, KW, C) into (N, Hp, Wp, C)."""
+    n, oh, ow, kh, kw, c = dcols.shape
+    hp, wp = padded_hw
+    if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1 and dh == 1 and dw == 1:
+        # windows don't overlap (e.g. stride == kernel): one strided assignment does it
+        dxp = np.zeros((n, hp, wp, c), dtype=dcols.dtype)
+        s0, s1, s2, s3 = dxp.strides
+        view = as_strided(dxp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1, s2, s3))
+        view[...] = dcols
+        return dxp
+    dxp = np.zeros((n, hp, wp, c), dtype=dcols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            dxp[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw, :] += dcols[:, :, :, i, j, :]
+    return dxp
+
+
+def _to_nchw(y_nhwc):
+    return y_nhwc.transpose(0, 3, 1, 2)
+
+
+def _check_dtypes(op, x, w, b):
+    if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
+        got = f"input {x.dtype}, weight {w.dtype}" + (f", bias {b.dtype}" if b is not None else "")
+        raise RuntimeError(f"{op}: expected input, weight and bias to have the same dtype ({got})")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got {x.dtype}")
+
+
+# ----- conv2d -----------------------------------------------------------------------------------
+
+class Conv2d(Function):
+    """y = x ⊛ W + b as im2col + one GEMM (per group), backward as two GEMMs + col2im."""
+
+    def forward(self, x, w, b, stride, pads, dilation, groups):
+        n, c, h, wd = x.shape
+        o, cg, kh, kw = w.shape
+        sh, sw = stride
+        dh, dw = dilation
+        top, bottom, left, right = pads
+        oh = _out_size(h, kh, sh, dh, top, bottom)
+        ow = _out_size(wd, kw, sw, dw, left, right)
+        xp = _pad_nhwc(x, pads)
+        cols = _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow)
+        m = n * oh * ow
+        g = groups
+        if g == 1:
+            cols = cols.reshape(m, kh * kw * c)
+            w2 = w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
+            out = cols @ w2
+        else:
+            og = o // g
+            cols = cols.reshape(m, kh * kw, g, cg).transpose(2, 0, 1, 3).reshape(g, m, -1)
+            w2 = w.reshape(g, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(g, -1, og)
+            out = np.matmul(cols, w2).transpose(1, 0, 2).reshape(m, o)
+        if b is not None:
+            out += b
+        self.cols = cols
+        self.w2 = w2
+        self.geom = (n, c, h, wd, o, cg, kh, kw, oh, ow, stride, dilation, pads, g, xp.shape)
+        return _to_nchw(out.reshape(n, oh, ow, o))
+
+    def backward(self, grad):
+        n, c, h, wd, o, cg, kh, kw, oh, ow, stride, dilation, pads, g, xp_shape = self.geom
+        m = n * oh * ow
+        g2 = grad.transpose(0, 2, 3, 1).reshape(m, o)
+        dx = dw = db = None
+        if g == 1:
+            if self.needs_input_grad[1]:
+                dw = (self.cols.T @ g2).reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
+                dw = np.ascontiguousarray(dw)
+            if self.needs_input_grad[0]:
+                dcols = (g2 @ self.w2.T).reshape(n, oh, ow, kh, kw, c)
+        else:
+            og = o // g
+            gg = g2.reshape(m, g, og).transpose(1, 0, 2)
+            if self.needs_input_grad[1]:
+                dw2 = np.matmul(self.cols.transpose(0, 2, 1), gg)  # (G, KH·KW·Cg, Og)
+                dw = dw2.reshape(g, kh, kw, cg, og).transpose(0, 4, 3, 1, 2).reshape(o, cg, kh, kw)
+            if self.needs_input_grad[0]:
+                dcols = np.matmul(gg, self.w2.transpose(0, 2, 1))  # (G, M, KH·KW·Cg)
+                dcols = dcols.reshape(g, m, kh * kw, cg).transpose(1, 2, 0, 3)
+                dcols = dcols.reshape(n, oh, ow, kh, kw, c)
+        if self.needs_input_grad[0]:
+            dxp = _col2im(dcols, xp_shape[1:3], *stride, *dilation)
+            top, _, left, _ = pads
+            dx = _to_nchw(dxp[:, top:top + h, left:left + wd, :])
+        if self.needs_input_grad[2]:
+            db = g2.sum(axis=0)
+        return dx, dw, db
+
+
+def _conv_padding(padding, k, dilation, stride, op):
+    """Explicit (top, bottom, left, right) padding from an int, a tuple, 'valid' or 'same'."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+            pads = []
+            for kk, d in zip(k, dilation):
+                total = d * (kk - 1)
+                pads += [total // 2, total - total // 2]
+            return tuple(pads)
+        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
+                         f"{{'valid', 'same'}}")
+    ph, pw = _tuple(padding, 2, "padding", op)
+    if ph < 0 or pw < 0:
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={padding}")
+    return (ph, ph, pw, pw)
+
+
+def _check_conv_input(op, x, w, b, groups, pads, stride, dilation, spatial_dims):
+    want = spatial_dims + 2
+    if x.ndim not in (want - 1, want):
+        raise RuntimeError(f"{op}: expected a {want - 1}-D (unbatched) or {want}-D (batched) "
+                           f"input, but got input of shape {tuple(x.shape)}")
+    if w.ndim != want:
+        raise RuntimeError(f"{op}: expected a {want}-D weight, got weight of shape "
+                           f"{tuple(w.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups})")
+    _check_positive(stride, "stride", op)
+    _check_positive(dilation, "dilation", op)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution (cross-correlation, as in every framework) of (N, C, H, W) with
+    weight (O, C/groups, KH, KW); output (N, O, O_h, O_w) with
+    O_h = ⌊(H + 2P − D·(K − 1) − 1)/S⌋ + 1. ``padding`` may be an int, a pair, 'valid' or 'same'.
+
+    Example (the course's): a 5×5 binary image ⊛ the 3×3 "X" kernel [[1,0,1],[0,1,0],[1,0,1]]
+    gives [[4,3,4],[2,4,3],[2,3,4]].
+    """
+    op = "conv2d"
+    stride = _tuple(stride, 2, "stride", op)
+    dilation = _tuple(dilation, 2, "dilation", op)
+    _check_conv_input(op, input, weight, bias, groups, None, stride, dilation, 2)
+    pads = _conv_padding(padding, weight.shape[2:], dilation, stride, op)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    _check_conv_shapes(op, input.shape, weight.shape, bias, groups, pads, dilation)
+    _check_dtypes(op, input._data, weight._data, None if bias is None else bias._data)
+    out = Conv2d.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation,
+                       groups=groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def _check_conv_shapes(op, x_shape, w_shape, bias, groups, pads, dilation):
+    c = x_shape[1]
+    o, cg = w_shape[0], w_shape[1]
+    if cg * groups != c:
+        raise RuntimeError(
+            f"{op}: given groups={groups}, weight of size {tuple(w_shape)}, expected input"
+            f"{tuple(x_shape)} to have {cg * groups} channels, but got {c} channels instead")
+    if o % groups:
+        raise RuntimeError(f"{op}: out_channels {o} (weight {tuple(w_shape)}) must be divisible "
+                           f"by groups={groups}")
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise RuntimeError(f"{op}: bias of shape {tuple(bias.shape)} doesn't match "
+                           f"{o} output channels (weight {tuple(w_shape)})")
+    padded = (x_shape[2] + pads[0] + pads[1], x_shape[3] + pads[2] + pads[3])
+    eff = tuple(d * (k - 1) + 1 for k, d in zip(w_shape[2:], dilation))
+    if padded[0] < eff[0] or padded[1] < eff[1]:
+        raise RuntimeError(
+            f"{op}: calculated padded input size per channel: ({padded[0]} x {padded[1]}). "
+            f"Kernel size: ({eff[0]} x {eff[1]}). Kernel size can't be greater than actual "
+            f"input size (input {tuple(x_shape)}, weight {tuple(w_shape)})")
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution of (N, C, L) with weight (O, C/groups, K): conv2d on a height-1 image."""
+    op = "conv1d"
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input, but got "
+                           f"input of shape {tuple(input.shape)}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"{op}: expected a 3-D weight, got weight of shape "
+                           f"{tuple(weight.shape)}")
+    (s,) = _tuple(stride, 1, "stride", op)
+    (d,) = _tuple(dilation, 1, "dilation", op)
+    _check_positive((s,), "stride", op)
+    _check_positive((d,), "dilation", op)
+    if isinstance(padding, str):
+        if padding == "same" and s != 1:
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+        pads = _conv_padding(padding, (1,) + tuple(weight.shape[2:]), (1, d), (1, 1), op)
+    else:
+        (p,) = _tuple(padding, 1, "padding", op)
+        if p < 0:
+            raise RuntimeError(f"{op}: negative padding is not supported, got padding={padding}")
+        pads = (0, 0, p, p)
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    x4 = input.unsqueeze(2)
+    w4 = weight.unsqueeze(2)
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups})")
+    _check_conv_shapes(op, x4.shape, w4.shape, bias, groups, pads, (1, d))
+    _check_dtypes(op, input._data, weight._data, None if bias is None else bias._data)
+    out = Conv2d.apply(x4, w4, bias, stride=(1, s), pads=pads, dilation=(1, d),
+                       groups=groups).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+# ----- transposed convolution ---------------------------------------------------------------
+
+class ConvTranspose2d(Function):
+    """The adjoint of conv2d: y = col2im(x @ W₂). Its backward is a convolution of dY."""
+
+    def forward(self, x, w, b, stride, padding, output_padding, dilation, groups):
+        n, cin, h, wd = x.shape
+        _, og, kh, kw = w.shape
+        g = groups
+        cg = cin // g
+        o = og * g
+        sh, sw = stride
+        dh, dw = dilation
+        ph, pw = padding
+        full_h = (h - 1) * sh + dh * (kh - 1) + 1 + output_padding[0]
+        full_w = (wd - 1) * sw + dw * (kw - 1) + 1 + output_padding[1]
+        oh, ow = full_h - 2 * ph, full_w - 2 * pw
+        m = n * h * wd
+        xr = x.transpose(0, 2, 3, 1).reshape(m, cin)
+        if g == 1:
+            w2 = w.transpose(0, 2, 3, 1).reshape(cin, kh * kw * o)
+            dcols = (xr @ w2).reshape(n, h, wd, kh, kw, o)
+        else:
+            xr = xr.reshape(m, g, cg).transpose(1, 0, 2)
+            w2 = w.reshape(g, cg, og, kh, kw).transpose(0, 1, 3, 4, 2).reshape(g, cg, -1)
+            dcols = np.matmul(xr, w2).reshape(g, m, kh * kw, og).transpose(1, 2, 0, 3)
+            dcols = dcols.reshape(n, h, wd, kh, kw, o)
+        full = _col2im(dcols, (full_h, full_w), sh, sw, dh, dw)
+        out = full[:, ph:ph + oh, pw:pw + ow, :]
+        if b is not None:
+            out = out + b
+        self.xr, self.w2 = xr, w2
+        self.geom = (n, cin, h, wd, o, og, cg, kh, kw, oh, ow, stride, dilation, padding,
+                     (full_h, full_w), g)
+        return _to_nchw(out)
+
+    def backward(self, grad):
+        (n, cin, h, wd, o, og, cg, kh, kw, oh, ow, stride, dilation, padding, full_hw,
+         g) = self.geom
+        ph, pw = padding
+        gp = np.zeros((n, full_hw[0], full_hw[1], o), dtype=grad.dtype)
+        gp[:, ph:ph + oh, pw:pw + ow, :] = grad.transpose(0, 2, 3, 1)
+        cols = _im2col(gp, kh, kw, *stride, *dilation, h, wd)  # (N, H, W, KH, KW, O)
+        m = n * h * wd
+        dx = dw = db = None
+        if g == 1:
+            cols = cols.reshape(m, kh * kw * o)
+            if self.needs_input_grad[0]:
+                dx = _to_nchw((cols @ self.w2.T).reshape(n, h, wd, cin))
+            if self.needs_input_grad[1]:
+                dw = (self.xr.T @ cols).reshape(cin, kh, kw, o).transpose(0, 3, 1, 2)
+                dw = np.ascontiguousarray(dw)
+        else:
+            cols = cols.reshape(m, kh * kw, g, og).transpose(2, 0, 1, 3).reshape(g, m, -1)
+            if self.needs_input_grad[0]:
+                dxg = np.matmul(cols, self.w2.transpose(0, 2, 1))  # (G, M, Cg)
+                dx = _to_nchw(dxg.transpose(1, 0, 2).reshape(n, h, wd, cin))
+            if self.needs_input_grad[1]:
+                dw2 = np.matmul(self.xr.transpose(0, 2, 1), cols)  # (G, Cg, KH·KW·Og)
+                dw = dw2.reshape(g, cg, kh, kw, og).transpose(0, 1, 4, 2, 3).reshape(
+                    cin, og, kh, kw)
+        if self.needs_input_grad[2]:
+            db = grad.sum(axis=(0, 2, 3))
+        return dx, dw, db
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed ("fractionally strided") 2-d convolution, weight (C_in, O/groups, KH, KW);
+    O_h = (H − 1)·S − 2P + D·(KH − 1) + output_padding + 1."""
+    op = "conv_transpose2d"
+    stride = _tuple(stride, 2, "stride", op)
+    dilation = _tuple(dilation, 2, "dilation", op)
+    padding = _tuple(padding, 2, "padding", op)
+    output_padding = _tuple(output_padding, 2, "output_padding", op)
+    _check_conv_input(op, input, weight, bias, groups, None, stride, dilation, 2)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    out = _conv_transpose(op, input, weight, bias, stride, padding, output_padding, groups,
+                          dilation)
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv_transpose(op, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    c = input.shape[1]
+    if c != weight.shape[0] or c % groups:
+        raise RuntimeError(
+            f"{op}: given groups={groups}, weight of size {tuple(weight.shape)}, expected input"
+            f"{tuple(input.shape)} to have {weight.shape[0]} channels, but got {c} channels "
+            f"instead")
+    o = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise RuntimeError(f"{op}: bias of shape {tuple(bias.shape)} doesn't match {o} output "
+                           f"channels (weight {tuple(weight.shape)})")
+    if any(p < 0 for p in padding):
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={padding}")
+    for op_, s, d in zip(output_padding, stride, dilation):
+        if op_ >= s and op_ >= d:
+            raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
+                               f"dilation, but got output_padding={output_padding}, "
+                               f"stride={stride}, dilation={dilation}")
+    for size, k, s, d, p, op_ in zip(input.shape[2:], weight.shape[2:], stride, dilation,
+                                     padding, output_padding):
+        if (size - 1) * s + d * (k - 1) + 1 + op_ - 2 * p <= 0:
+            raise RuntimeError(f"{op}: input {tuple(input.shape)} with weight "
+                               f"{tuple(weight.shape)}, stride {stride}, padding {padding} "
+                               f"gives an empty output")
+    _check_dtypes(op, input._data, weight._data, None if bias is None else bias._data)
+    return ConvTranspose2d.apply(input, weight, bias, stride=stride, padding=padding,
+                                 output_padding=output_padding, dilation=dilation, groups=groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 1-d convolution: conv_transpose2d on a height-1 image."""
+    op = "conv_transpose1d"
+    if input.ndim not in (2, 3) or weight.ndim != 3:
+        raise RuntimeError(f"{op}: expected a 2-D or 3-D input and a 3-D weight, got input "
+                           f"{tuple(input.shape)} and weight {tuple(weight.shape)}")
+    (s,) = _tuple(stride, 1, "stride", op)
+    (d,) = _tuple(dilation, 1, "dilation", op)
+    (p,) = _tuple(padding, 1, "padding", op)
+    (opad,) = _tuple(output_padding, 1, "output_padding", op)
+    _check_positive((s,), "stride", op)
+    _check_positive((d,), "dilation", op)
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    out = _conv_transpose(op, input.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), (0, p),
+                          (0, opad), groups, (1, d)).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+# ----- unfold / fold ------------------------------------------------------------------------
+
+class Unfold(Function):
+    """(N, C, H, W) → (N, C·KH·KW, L): every receptive field as a column (C-major order)."""
+
+    def forward(self, x, kernel, dilation, padding, stride):
+        n, c, h, w = x.shape
+        kh, kw = kernel
+        ph, pw = padding
+        oh = _out_size(h, kh, stride[0], dilation[0], ph, ph)
+        ow = _out_size(w, kw, stride[1], dilation[1], pw, pw)
+        xp = _pad_nhwc(x, (ph, ph, pw, pw))
+        cols = _im2col(xp, kh, kw, *stride, *dilation, oh, ow)
+        self.geom = (x.shape, xp.shape[1:3], kernel, dilation, padding, stride, oh, ow)
+        return cols.transpose(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, oh * ow)
+
+    def backward(self, grad):
+        (n, c, h, w), padded_hw, (kh, kw), dilation, (ph, pw), stride, oh, ow = self.geom
+        dcols = grad.reshape(n, c, kh, kw, oh, ow).transpose(0, 4, 5, 2, 3, 1)
+        dxp = _col2im(dcols, padded_hw, *stride, *dilation)
+        return _to_nchw(dxp[:, ph:ph + h, pw:pw + w, :])
+
+
+class Fold(Function):
+    """(N, C·KH·KW, L) → (N, C, H, W): sums overlapping values (the adjoint of unfold)."""
+
+    def forward(self, x, output_size, kernel, dilation, padding, stride, blocks):
+        n = x.shape[0]
+        kh, kw = kernel
+        c = x.shape[1] // (kh * kw)
+        oh, ow = blocks
+        h, w = output_size
+        ph, pw = padding
+        dcols = x.reshape(n, c, kh, kw, oh, ow).transpose(0, 4, 5, 2, 3, 1)
+        dxp = _col2im(dcols, (h + 2 * ph, w + 2 * pw), *stride, *dilation)
+        self.geom = (x.shape, kernel, dilation, padding, stride, oh, ow, c)
+        return _to_nchw(dxp[:, ph:ph + h, pw:pw + w, :])
+
+    def backward(self, grad):
+        shape, (kh, kw), dilation, (ph, pw), stride, oh, ow, c = self.geom
+        xp = _pad_nhwc(grad, (ph, ph, pw, pw))
+        cols = _im2col(xp, kh, kw, *stride, *dilation, oh, ow)
+        return cols.transpose(0, 5, 3, 4, 1, 2).reshape(shape)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks: (N, C, H, W) → (N, C·∏kernel, L), as ``F.unfold``."""
+    op = "unfold"
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected a 3-D or 4-D input, got input of shape "
+                           f"{tuple(input.shape)}")
+    kernel = _tuple(kernel_size, 2, "kernel_size", op)
+    dilation = _tuple(dilation, 2, "dilation", op)
+    padding = _tuple(padding, 2, "padding", op)
+    stride = _tuple(stride, 2, "stride", op)
+    _check_positive(kernel, "kernel_size", op)
+    _check_positive(stride, "stride", op)
+    _check_positive(dilation, "dilation", op)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    for size, k, d, p in zip(input.shape[2:], kernel, dilation, padding):
+        if size + 2 * p < d * (k - 1) + 1:
+            raise RuntimeError(f"{op}: input {tuple(input.shape)} with padding {padding} is "
+                               f"smaller than the kernel {kernel} (dilation {dilation})")
+    out = Unfold.apply(input, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
+    return out.squeeze(0) if unbatched else out
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Combine sliding local blocks into an image, summing overlaps, as ``F.fold``."""
+    op = "fold"
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected a 2-D or 3-D input, got input of shape "
+                           f"{tuple(input.shape)}")
+    output_size = _tuple(output_size, 2, "output_size", op)
+    kernel = _tuple(kernel_size, 2, "kernel_size", op)
+    dilation = _tuple(dilation, 2, "dilation", op)
+    padding = _tuple(padding, 2, "padding", op)
+    stride = _tuple(stride, 2, "stride", op)
+    _check_positive(kernel, "kernel_size", op)
+    _check_positive(stride, "stride", op)
+    _check_positive(dilation, "dilation", op)
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    kk = kernel[0] * kernel[1]
+    if input.shape[1] % kk:
+        raise RuntimeError(f"{op}: expected size of input's dimension 1 ({input.shape[1]}) to be "
+                           f"divisible by the product of kernel_size {kernel}")
+    blocks = tuple(_out_size(s, k, st, d, p, p)
+                   for s, k, st, d, p in zip(output_size, kernel, stride, dilation, padding))
+    if blocks[0] <= 0 or blocks[1] <= 0 or blocks[0] * blocks[1] != input.shape[2]:
+        raise RuntimeError(f"{op}: expected input's dimension 2 ({input.shape[2]}) to match the "
+                           f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
+                           f"{blocks[0] * blocks[1]} (output_size {output_size}, kernel "
+                           f"{kernel}, padding {padding}, stride {stride}, dilation {dilation})")
+    out = Fold.apply(input, output_size=output_size, kernel=kernel, dilation=dilation,
+                     padding=padding, stride=stride, blocks=blocks)
+    return out.squeeze(0) if unbatched else out
