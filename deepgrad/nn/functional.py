@@ -17,6 +17,14 @@ from deepgrad.ops.attention import (  # noqa: F401
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
+from deepgrad.ops.conv import (  # noqa: F401
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    unfold,
+)
 from deepgrad.ops.dropout import (  # noqa: F401
     alpha_dropout,
     dropout,
@@ -37,9 +45,30 @@ from deepgrad.ops.loss import (  # noqa: F401
     nll_loss,
     smooth_l1_loss,
 )
+from deepgrad.ops.norm import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
+from deepgrad.ops.pool import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+)
 from deepgrad.ops.reduce import log_softmax, softmax  # noqa: F401
 from deepgrad.ops.shape import (  # noqa: F401
     flatten,
     pad,  # noqa: F401
     unflatten,
+)
+from deepgrad.ops.upsample import (  # noqa: F401
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
 )
