@@ -101,6 +101,47 @@ def _col2im(dcols, padded_hw, sh, sw, dh, dw):
     return dxp
 
 
+# Below this many input channels (and with enough output pixels) conv2d puts pixels on the
+# inner axis of its GEMM instead of channels; tests lower/raise it to exercise both paths.
+SPATIAL_INNER_MAX_CHANNELS = 4
+
+
+def _use_spatial_inner(c, pixels):
+    return c < SPATIAL_INNER_MAX_CHANNELS and pixels >= 64
+
+
+def _pad_nchw(x, pads):
+    top, bottom, left, right = pads
+    if not (top or bottom or left or right):
+        return x
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+    xp[:, :, top:top + h, left:left + w] = x
+    return xp
+
+
+def _offset_nchw(xp, i, j, stride, dilation, oh, ow):
+    sh, sw = stride
+    dh, dw = dilation
+    return xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+
+
+def _col2im_per_offset(g2, w2, shape, padded_hw, stride, dilation):
+    """col2im of dcols = g2 @ w2ᵀ without forming dcols: for each kernel offset one GEMM
+    (M, O) @ (O, C) and one add of the (N, O_h, O_w, C) slab."""
+    n, oh, ow, kh, kw, c = shape
+    (sh, sw), (dh, dw) = stride, dilation
+    dxp = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=g2.dtype)
+    w4 = w2.reshape(kh, kw, c, -1)
+    tmp = np.empty((g2.shape[0], c), dtype=g2.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            np.matmul(g2, w4[i, j].T, out=tmp)
+            dxp[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw, :] += tmp.reshape(n, oh, ow, c)
+    return dxp
+
+
 def _to_nchw(y_nhwc):
     return y_nhwc.transpose(0, 3, 1, 2)
 
@@ -126,6 +167,9 @@ class Conv2d(Function):
         top, bottom, left, right = pads
         oh = _out_size(h, kh, sh, dh, top, bottom)
         ow = _out_size(wd, kw, sw, dw, left, right)
+        self.spatial_inner = groups == 1 and _use_spatial_inner(c, oh * ow)
+        if self.spatial_inner:
+            return self._forward_spatial_inner(x, w, b, stride, pads, dilation, oh, ow)
         xp = _pad_nhwc(x, pads)
         cols = _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow)
         m = n * oh * ow
@@ -146,7 +190,47 @@ class Conv2d(Function):
         self.geom = (n, c, h, wd, o, cg, kh, kw, oh, ow, stride, dilation, pads, g, xp.shape)
         return _to_nchw(out.reshape(n, oh, ow, o))
 
+    def _forward_spatial_inner(self, x, w, b, stride, pads, dilation, oh, ow):
+        """Few input channels, many pixels: cols (N, C·KH·KW, O_h·O_w) as ``unfold`` makes
+        them, so out[n] = W (O, C·KH·KW) @ cols[n] comes out (N, O, O_h·O_w) — plain NCHW."""
+        n, c, h, wd = x.shape
+        o, _, kh, kw = w.shape
+        xp = _pad_nchw(x, pads)
+        cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, i, j] = _offset_nchw(xp, i, j, stride, dilation, oh, ow)
+        cols = cols.reshape(n, c * kh * kw, oh * ow)
+        w2 = w.reshape(o, c * kh * kw)
+        out = np.matmul(w2, cols)
+        if b is not None:
+            out += b[:, None]
+        self.cols, self.w2 = cols, w2
+        self.geom = (x.shape, w.shape, stride, dilation, pads, xp.shape, oh, ow)
+        return out.reshape(n, o, oh, ow)
+
+    def _backward_spatial_inner(self, grad):
+        (n, c, h, wd), (o, _, kh, kw), stride, dilation, pads, xp_shape, oh, ow = self.geom
+        g3 = grad.reshape(n, o, oh * ow)
+        dx = dw = db = None
+        if self.needs_input_grad[1]:
+            # Σ_n g[n] @ cols[n]ᵀ: one batched GEMM, then a sum over the small (N, O, CKK)
+            dw = np.matmul(g3, self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(o, c, kh, kw)
+        if self.needs_input_grad[2]:
+            db = g3.sum(axis=(0, 2))
+        if self.needs_input_grad[0]:
+            dcols = np.matmul(self.w2.T, g3).reshape(n, c, kh, kw, oh, ow)
+            dxp = np.zeros(xp_shape, dtype=grad.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    _offset_nchw(dxp, i, j, stride, dilation, oh, ow)[...] += dcols[:, :, i, j]
+            top, _, left, _ = pads
+            dx = dxp[:, :, top:top + h, left:left + wd]
+        return dx, dw, db
+
     def backward(self, grad):
+        if self.spatial_inner:
+            return self._backward_spatial_inner(grad)
         n, c, h, wd, o, cg, kh, kw, oh, ow, stride, dilation, pads, g, xp_shape = self.geom
         m = n * oh * ow
         g2 = grad.transpose(0, 2, 3, 1).reshape(m, o)
@@ -156,7 +240,10 @@ class Conv2d(Function):
                 dw = (self.cols.T @ g2).reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
                 dw = np.ascontiguousarray(dw)
             if self.needs_input_grad[0]:
-                dcols = (g2 @ self.w2.T).reshape(n, oh, ow, kh, kw, c)
+                # few channels: gathering dcols' C-wide strips is slow, so one small GEMM
+                # per kernel offset writes each slab contiguously instead
+                dcols = None if c < 32 and kh * kw > 1 else (g2 @ self.w2.T).reshape(
+                    n, oh, ow, kh, kw, c)
         else:
             og = o // g
             gg = g2.reshape(m, g, og).transpose(1, 0, 2)
@@ -168,7 +255,11 @@ class Conv2d(Function):
                 dcols = dcols.reshape(g, m, kh * kw, cg).transpose(1, 2, 0, 3)
                 dcols = dcols.reshape(n, oh, ow, kh, kw, c)
         if self.needs_input_grad[0]:
-            dxp = _col2im(dcols, xp_shape[1:3], *stride, *dilation)
+            if dcols is None:
+                dxp = _col2im_per_offset(g2, self.w2, (n, oh, ow, kh, kw, c), xp_shape[1:3],
+                                         stride, dilation)
+            else:
+                dxp = _col2im(dcols, xp_shape[1:3], *stride, *dilation)
             top, _, left, _ = pads
             dx = _to_nchw(dxp[:, top:top + h, left:left + wd, :])
         if self.needs_input_grad[2]:

@@ -69,8 +69,9 @@ class MaxPool2d(Function):
         oh, ow, pads = _geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
         xp = _padded(x, pads, -np.inf)
         sh, sw = stride
-        if (kh, kw) == (sh, sw) and dilation == (1, 1) and xp is x and x.shape[2] == oh * kh \
-                and x.shape[3] == ow * kw:
+        self.tiled = (kh, kw) == (sh, sw) and dilation == (1, 1) and xp is x \
+            and x.shape[2] == oh * kh and x.shape[3] == ow * kw
+        if self.tiled:
             # non-overlapping windows tiling the input: one reshape gives all offsets
             windows = x.reshape(x.shape[0], x.shape[1], oh, kh, ow, kw)
             views = [windows[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]
@@ -83,7 +84,7 @@ class MaxPool2d(Function):
         # the first offset holding the maximum wins (PyTorch's tie rule): walk offsets backwards
         winner = np.zeros(out.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
         for k in range(len(views) - 1, 0, -1):
-            winner[views[k] == out] = k
+            np.copyto(winner, k, where=views[k] == out)
         self.winner = winner
         self.geom = (x.shape, xp.shape, pads, kernel, stride, dilation, oh, ow)
         return out
@@ -98,8 +99,15 @@ class MaxPool2d(Function):
 
     def backward(self, grad):
         (n, c, h, w), xp_shape, pads, (kh, kw), stride, dilation, oh, ow = self.geom
-        dxp = np.zeros(xp_shape, dtype=grad.dtype)
         winner = self.winner
+        if self.tiled:
+            # every input element is in exactly one window: write each offset once, no zeroing
+            dx = np.empty((n, c, oh, kh, ow, kw), dtype=grad.dtype)
+            for k in range(kh * kw):
+                i, j = divmod(k, kw)
+                np.multiply(grad, winner == k, out=dx[:, :, :, i, :, j])
+            return dx.reshape(n, c, h, w)
+        dxp = np.zeros(xp_shape, dtype=grad.dtype)
         for k in range(kh * kw):
             i, j = divmod(k, kw)
             view = _offset(dxp, i, j, stride, dilation, oh, ow)
