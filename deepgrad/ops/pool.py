@@ -83,7 +83,7 @@ class MaxPool2d(Function):
             np.maximum(out, v, out=out)
         # the first offset holding the maximum wins (PyTorch's tie rule): walk offsets backwards
         winner = np.zeros(out.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
-        for k in range(len(views) - 1, 0, -1):
+        for k in range(len(views) - 1, -1, -1):
             np.copyto(winner, k, where=views[k] == out)
         self.winner = winner
         self.geom = (x.shape, xp.shape, pads, kernel, stride, dilation, oh, ow)
