@@ -18,6 +18,18 @@ from deepgrad.nn.modules.rnn import *  # noqa: F401,F403
 from deepgrad.nn.modules.rnn import __all__ as _rnn_all
 from deepgrad.nn.modules.sparse import *  # noqa: F401,F403
 from deepgrad.nn.modules.sparse import __all__ as _sparse_all
+from deepgrad.nn.modules.conv import *  # noqa: F401,F403
+from deepgrad.nn.modules.conv import __all__ as _conv_all
+from deepgrad.nn.modules.pooling import *  # noqa: F401,F403
+from deepgrad.nn.modules.pooling import __all__ as _pooling_all
+from deepgrad.nn.modules.batchnorm import *  # noqa: F401,F403
+from deepgrad.nn.modules.batchnorm import __all__ as _batchnorm_all
+from deepgrad.nn.modules.normalization import *  # noqa: F401,F403
+from deepgrad.nn.modules.normalization import __all__ as _normalization_all
+from deepgrad.nn.modules.upsampling import *  # noqa: F401,F403
+from deepgrad.nn.modules.upsampling import __all__ as _upsampling_all
+from deepgrad.nn.modules.pixelshuffle import *  # noqa: F401,F403
+from deepgrad.nn.modules.pixelshuffle import __all__ as _pixelshuffle_all
 
 __all__ = []
 __all__ += _container_all
@@ -29,3 +41,9 @@ __all__ += _flatten_all
 __all__ += _rnn_all
 __all__ += _sparse_all
 __all__ += _attention_all
+__all__ += _conv_all
+__all__ += _pooling_all
+__all__ += _batchnorm_all
+__all__ += _normalization_all
+__all__ += _upsampling_all
+__all__ += _pixelshuffle_all
