@@ -1,0 +1,23 @@
+"""Optimizers and learning-rate schedules, with PyTorch's names, defaults and update rules.
+
+    optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.1)
+    for epoch in range(epochs):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss_fn(model(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+"""
+
+from deepgrad.optim import lr_scheduler
+from deepgrad.optim.adadelta import Adadelta
+from deepgrad.optim.adagrad import Adagrad
+from deepgrad.optim.adam import Adam
+from deepgrad.optim.adamw import AdamW
+from deepgrad.optim.optimizer import Optimizer
+from deepgrad.optim.rmsprop import RMSprop
+from deepgrad.optim.sgd import SGD
+
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD",
+           "lr_scheduler"]
