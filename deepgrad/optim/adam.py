@@ -5,7 +5,6 @@ import numpy as np
 from deepgrad.optim.optimizer import (
     Optimizer,
     _check_implementation_flags,
-    _lerp_,
     _regularized_grad,
 )
 from deepgrad.tensor import Tensor
@@ -124,27 +123,26 @@ class Adam(Optimizer):
 
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1, t)  # m ← β₁ m + (1 - β₁) g
-                # v ← β₂ v + (1 - β₂) g²
+                # m ← β₁ m + (1 - β₁) g;  v ← β₂ v + (1 - β₂) g²  (in place: cheaper in NumPy)
+                multiply(m, beta1, out=m)
+                multiply(g, 1 - beta1, out=t)
+                add(m, t, out=m)
                 multiply(v, beta2, out=v)
-                multiply(g, 1 - beta2, out=t)
-                multiply(t, g, out=t)
+                np.square(g, out=t)
+                multiply(t, 1 - beta2, out=t)
                 add(v, t, out=v)
-
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2 ** 0.5
                 if amsgrad:
-                    vmax = state["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
-                    np.sqrt(vmax, out=t)
-                else:
-                    np.sqrt(v, out=t)
-                np.divide(t, bias_correction2_sqrt, out=t)
-                add(t, eps, out=t)  # t is the denominator √v̂ + ε
-                multiply(m, -step_size, out=s)
-                np.divide(s, t, out=s)
-                add(param, s, out=param)
+                    v = state["max_exp_avg_sq"]._data
+                    np.maximum(v, state["exp_avg_sq"]._data, out=v)
+
+                # θ ← θ - γ m̂ / (√v̂ + ε), with both bias corrections folded into scalars:
+                # γ m/(1-β₁ᵗ) / (√v/√(1-β₂ᵗ) + ε) = c m / (√v + ε√(1-β₂ᵗ)), c = γ√(1-β₂ᵗ)/(1-β₁ᵗ)
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+                np.sqrt(v, out=t)
+                add(t, eps * bias_correction2_sqrt, out=t)
+                np.divide(m, t, out=t)
+                multiply(t, lr * bias_correction2_sqrt / bias_correction1, out=t)
+                np.subtract(param, t, out=param)
                 p._version += 1
         return loss
