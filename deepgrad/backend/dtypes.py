@@ -53,14 +53,34 @@ def is_floating(dtype):
     return dtype.kind == "f"
 
 
-def result_dtype(*operands):
-    """The dtype of a binary op on arrays and Python scalars, following PyTorch's promotion.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
-    Tensors of one category (bool < int < float) promote as NumPy does; a Python float meeting
-    an integer or bool tensor gives the default float dtype (NumPy would give float64).
+
+def _promote(dtypes_):
+    """PyTorch's ``promote_types`` over a list: the highest category wins outright
+    (float32 with int64 gives float32, not NumPy's float64); within it NumPy's rule."""
+    top = max(_CATEGORY[d.kind] for d in dtypes_)
+    return np.result_type(*[d for d in dtypes_ if _CATEGORY[d.kind] == top])
+
+
+def result_dtype(*operands):
+    """The dtype of an op on arrays and Python scalars, following PyTorch's promotion.
+
+    Dimensioned tensors decide; a 0-d tensor only counts when it is of a higher category
+    (bool < int < float); a Python float meeting integer or bool tensors gives the default
+    float dtype, a Python int meeting bool tensors gives int64 (NumPy would differ on each).
     """
     arrays = [o for o in operands if isinstance(o, np.ndarray)]
-    dtype = np.result_type(*arrays) if len(arrays) > 1 else arrays[0].dtype
+    if len(arrays) == 1:
+        dtype = arrays[0].dtype
+    else:
+        dims = [a.dtype for a in arrays if a.ndim]
+        zero_d = [a.dtype for a in arrays if not a.ndim]
+        dtype = _promote(dims) if dims else None
+        if zero_d:
+            scalar_dtype = _promote(zero_d)
+            if dtype is None or _CATEGORY[scalar_dtype.kind] > _CATEGORY[dtype.kind]:
+                dtype = scalar_dtype
     if dtype.kind != "f" and any(isinstance(o, float) for o in operands):
         return default_float
     if dtype.kind == "b" and any(isinstance(o, int) and not isinstance(o, bool) for o in operands):

@@ -31,6 +31,10 @@ def normalize_dims(dim, ndim, op):
     """``dim`` (None, int or tuple) as a sorted tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
+    if ndim == 0:  # dim 0 or -1 of a 0-d tensor names the tensor itself: nothing to reduce
+        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+            _wrap_dim(d, 0, op)
+        return ()
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return tuple(range(ndim))

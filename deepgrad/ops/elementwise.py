@@ -259,21 +259,22 @@ class Clamp(Function):
                           copy=False)
 
     def backward(self, grad):
+        # out = min(max(x, low), high): when low > high every element is high (PyTorch's rule)
         x, low, high = self.x, self.low, self.high
-        inside = np.ones(x.shape, dtype=bool)
+        inside = True
         if low is not None:
-            inside &= x >= low
+            inside = x >= low
         if high is not None:
-            inside &= x <= high
-        grad_x = grad * inside
-        grads = [grad_x]
-        for bound in (low, high):
-            if isinstance(bound, np.ndarray):
-                hit = (x < bound) if bound is low else (x > bound)
-                grads.append(unbroadcast(grad * hit, bound.shape))
-            else:
-                grads.append(None)
-        return tuple(grads)
+            inside = (x <= high) & inside
+        grad_x = unbroadcast(grad * inside, x.shape) if self.needs_input_grad[0] else None
+        grad_low = grad_high = None
+        if isinstance(low, np.ndarray) and self.needs_input_grad[1]:
+            hit = (x < low) if high is None else (x < low) & (low < high)
+            grad_low = unbroadcast(grad * hit, low.shape)
+        if isinstance(high, np.ndarray) and self.needs_input_grad[2]:
+            hit = (x > high) if low is None else (x > high) | (high < low)
+            grad_high = unbroadcast(grad * hit, high.shape)
+        return grad_x, grad_low, grad_high
 
 
 class Maximum(Function):
@@ -474,7 +475,7 @@ def trunc(x):
 def erf_array(x):
     """erf elementwise: exact (math.erf) in float64, a 1.5e-7 rational fit in float32."""
     if x.dtype == np.float64:
-        return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64)
+        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)
     # Abramowitz & Stegun 7.1.26
     t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027

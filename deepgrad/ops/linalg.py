@@ -45,7 +45,11 @@ class MatMul(Function):
             _check_matmul(a, b)
             _same_dtype(a, b, "matmul")
         self.a, self.b = a, b
-        return np.matmul(a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            _check_matmul(a, b)
+            raise
 
     def backward(self, grad):
         a, b = self.a, self.b

@@ -340,6 +340,10 @@ def log_softmax(input, dim=None, dtype=None):
 
 
 def cumsum(input, dim, dtype=None):
+    if input.ndim == 0:
+        _wrap_dim(dim, 0, "cumsum")
+        out = Cumsum.apply(input.reshape(1), 0).reshape(())
+        return out if dtype is None else out.to(dtype)
     out = Cumsum.apply(input, _wrap_dim(dim, input.ndim, "cumsum"))
     return out if dtype is None else out.to(dtype)
 

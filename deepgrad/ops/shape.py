@@ -330,8 +330,8 @@ class Flip(Function):
         return np.flip(grad, self.axes)
 
 
-def flip(input, dims):
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+def flip(input, *dims):
+    dims = sizes_arg(dims)
     return Flip.apply(input, tuple(_wrap_dim(d, input.ndim, "flip") for d in dims))
 
 
