@@ -424,3 +424,39 @@ def test_trains_a_model_like_torch():
         topt.step()
     np.testing.assert_allclose(dw._data, tw.detach().numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(db._data, tb.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_public_names_match_torch():
+    import torch.optim.lr_scheduler as th_sched
+
+    for name in optim.__all__:
+        assert hasattr(torch.optim, name), name
+    for name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Optimizer"]:
+        assert name in optim.__all__
+    assert set(optim.lr_scheduler.__all__) <= set(th_sched.__all__)
+    missing = set(th_sched.__all__) - set(optim.lr_scheduler.__all__)
+    assert not missing, missing
+
+
+def test_user_defined_optimizer_steps_outside_the_graph():
+    """A subclass written with Tensor in-place methods works: step runs under no_grad."""
+
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=optim.optimizer.required):
+            super().__init__(params, {"lr": lr})
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.sub_(p.grad.sign() * group["lr"])
+
+    p = deepgrad.nn.Parameter(deepgrad.tensor(np.array([1.0, 2.0])))
+    with pytest.raises(ValueError, match="didn't specify a value of required optimization "
+                                         "parameter lr"):
+        SignSGD([p])
+    opt = SignSGD([p], lr=0.5)
+    p.grad = deepgrad.tensor(np.array([-3.0, 0.2]))
+    opt.step()
+    np.testing.assert_array_equal(p._data, [1.5, 1.5])
+    assert p._version == 1
