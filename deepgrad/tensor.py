@@ -36,7 +36,10 @@ class Tensor:
 
     @classmethod
     def _from_op(cls, array, grad_fn):
-        """Wrap an array an op produced (no copy, no checks: the hot path)."""
+        """Wrap an array an op produced (no copy: the hot path). NumPy ufuncs on 0-d arrays
+        return NumPy scalars; those become 0-d arrays here, in one place."""
+        if type(array) is not np.ndarray:
+            array = np.asarray(array)
         out = object.__new__(cls)
         out._data = array
         out.grad = None

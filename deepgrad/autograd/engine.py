@@ -95,7 +95,8 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
             owned.add(id(grad))
             leaf.grad = Tensor._from_op(grad, None)
         else:
-            leaf.grad._data = leaf.grad._data + grad
+            total = leaf.grad._data + grad
+            leaf.grad._data = total if type(total) is np.ndarray else np.asarray(total)
 
     for leaf, grad in leaf_roots:
         if leaf.requires_grad:
