@@ -372,6 +372,9 @@ def _check_implementation_flags(name, foreach=None, fused=None, differentiable=F
 def _regularized_grad(param, grad, out, weight_decay, maximize):
     """The gradient the rules start from: ``-grad`` if maximizing, plus ``weight_decay *
     param`` (an L2 penalty). Written into ``out`` when it differs from ``grad``."""
+    if grad.shape != param.shape:
+        raise RuntimeError(f"optimizer step: a parameter of shape {param.shape} has a gradient "
+                           f"of shape {grad.shape}; p.grad must have the parameter's shape")
     if weight_decay != 0:
         np.multiply(param, weight_decay, out=out)
         (np.subtract if maximize else np.add)(out, grad, out=out)

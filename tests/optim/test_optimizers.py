@@ -460,3 +460,12 @@ def test_user_defined_optimizer_steps_outside_the_graph():
     opt.step()
     np.testing.assert_array_equal(p._data, [1.5, 1.5])
     assert p._version == 1
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+def test_gradient_of_wrong_shape_is_a_clear_error(name):
+    p = deepgrad.nn.Parameter(deepgrad.randn(3, 2))
+    p.grad = deepgrad.randn(2)
+    opt = getattr(optim, name)([p], lr=0.1)
+    with pytest.raises(RuntimeError, match=r"shape \(3, 2\) has a gradient of shape \(2,\)"):
+        opt.step()
