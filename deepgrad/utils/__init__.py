@@ -1,0 +1,1 @@
+"""Utilities: ``deepgrad.utils.data`` (datasets, samplers, loaders)."""
