@@ -6,6 +6,7 @@ This file holds no math. Operators and methods such as ``__add__`` or ``sum`` ar
 
 import numpy as np
 
+from deepgrad.autograd import function as _function_module
 from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.backend import dtypes
 
@@ -18,18 +19,19 @@ class Tensor:
     on it carry a ``grad_fn``, and ``backward()`` fills the leaves' ``.grad``.
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_hooks", "_version", "_retain",
-                 "__weakref__")
+    # Per-op attributes live in slots; rarely set ones (grad, hooks, version) fall back to
+    # class defaults, so wrapping an op's result sets three attributes only.
+    __slots__ = ("_data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators: np.float32(2) * t -> Tensor
+    grad = None
+    _hooks = None
+    _version = 0
+    _retain = False
 
     def __init__(self, data, dtype=None, requires_grad=False):
         array = _as_array(data, dtypes.to_dtype(dtype))
         self._data = array
-        self.grad = None
         self.grad_fn = None
-        self._hooks = None
-        self._version = 0
-        self._retain = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -42,11 +44,7 @@ class Tensor:
             array = np.asarray(array)
         out = object.__new__(cls)
         out._data = array
-        out.grad = None
         out.grad_fn = grad_fn
-        out._hooks = None
-        out._version = 0
-        out._retain = False
         out.requires_grad = grad_fn is not None
         return out
 
@@ -241,6 +239,9 @@ class Tensor:
                 "in-place operations on tensors that are part of the autograd graph are not "
                 "supported by deepgrad; use the out-of-place op")
         self._version += 1
+
+
+_function_module._Tensor = Tensor
 
 
 class _RemovableHandle:

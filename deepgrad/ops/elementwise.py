@@ -14,18 +14,26 @@ from deepgrad.ops._util import as_tensor_arg, broadcast_shape, unbroadcast
 from deepgrad.tensor import Tensor
 
 
+_ndarray = np.ndarray
+_PYTHON_NUMBERS = (float, int, bool)
+
+
 def _binary(ufunc, a, b, op, float_result=False):
     """``ufunc(a, b)`` with PyTorch's type promotion and an error naming ``op`` and shapes."""
-    a_array, b_array = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
+    a_array, b_array = type(a) is _ndarray, type(b) is _ndarray
     if a_array and b_array:
         if a.dtype != b.dtype or a.dtype.kind != "f":
             dtype = dtypes.result_dtype(a, b)
             if float_result and dtype.kind != "f":
                 dtype = dtypes.default_float
             a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
-        if a.shape != b.shape:
+        try:
+            return ufunc(a, b)
+        except ValueError:
             broadcast_shape(op, a.shape, b.shape)
-        return ufunc(a, b)
+            raise
+    if a_array and type(b) in _PYTHON_NUMBERS and a.dtype.kind == "f":
+        return ufunc(a, b)  # NumPy 2 keeps Python scalars weak: float32 stays float32
     array = a if a_array else b
     dtype = dtypes.result_dtype(a, b)
     if float_result and dtype.kind != "f":
@@ -38,29 +46,41 @@ def _binary(ufunc, a, b, op, float_result=False):
 
 
 def _shape(x):
-    return x.shape if isinstance(x, np.ndarray) else ()
+    return x.shape if type(x) is _ndarray else ()
 
 
 class Add(Function):
+    alpha = 1
+
     def forward(self, a, b, alpha=1):
-        self.shapes, self.alpha = (_shape(a), _shape(b)), alpha
-        return _binary(np.add, a, b if alpha == 1 else b * alpha, "add")
+        self.a_shape, self.b_shape = _shape(a), _shape(b)
+        if alpha != 1:
+            self.alpha = alpha
+            b = b * alpha
+        return _binary(np.add, a, b, "add")
 
     def backward(self, grad):
-        return (unbroadcast(grad, self.shapes[0]) if self.needs_input_grad[0] else None,
-                unbroadcast(grad if self.alpha == 1 else grad * self.alpha, self.shapes[1])
-                if self.needs_input_grad[1] else None)
+        needs = self.needs_input_grad
+        return (unbroadcast(grad, self.a_shape) if needs[0] else None,
+                unbroadcast(grad if self.alpha == 1 else grad * self.alpha, self.b_shape)
+                if needs[1] else None)
 
 
 class Sub(Function):
+    alpha = 1
+
     def forward(self, a, b, alpha=1):
-        self.shapes, self.alpha = (_shape(a), _shape(b)), alpha
-        return _binary(np.subtract, a, b if alpha == 1 else b * alpha, "sub")
+        self.a_shape, self.b_shape = _shape(a), _shape(b)
+        if alpha != 1:
+            self.alpha = alpha
+            b = b * alpha
+        return _binary(np.subtract, a, b, "sub")
 
     def backward(self, grad):
-        return (unbroadcast(grad, self.shapes[0]) if self.needs_input_grad[0] else None,
-                unbroadcast(-grad if self.alpha == 1 else grad * -self.alpha, self.shapes[1])
-                if self.needs_input_grad[1] else None)
+        needs = self.needs_input_grad
+        return (unbroadcast(grad, self.a_shape) if needs[0] else None,
+                unbroadcast(-grad if self.alpha == 1 else grad * -self.alpha, self.b_shape)
+                if needs[1] else None)
 
 
 class Mul(Function):
@@ -131,15 +151,26 @@ def remainder(a, b):
 
 
 def add(input, other, alpha=1):
-    return Add.apply(input, as_tensor_arg(other), alpha=alpha)
+    """input + alpha · other, broadcast; a Python number stays a weak scalar."""
+    if type(other) not in _PYTHON_NUMBERS:
+        other = as_tensor_arg(other)
+    if alpha == 1:
+        return Add.apply(input, other)
+    return Add.apply(input, other, alpha=alpha)
 
 
 def sub(input, other, alpha=1):
-    return Sub.apply(input, as_tensor_arg(other), alpha=alpha)
+    if type(other) not in _PYTHON_NUMBERS:
+        other = as_tensor_arg(other)
+    if alpha == 1:
+        return Sub.apply(input, other)
+    return Sub.apply(input, other, alpha=alpha)
 
 
 def mul(input, other):
-    return Mul.apply(input, as_tensor_arg(other))
+    if type(other) not in _PYTHON_NUMBERS:
+        other = as_tensor_arg(other)
+    return Mul.apply(input, other)
 
 
 def div(input, other, rounding_mode=None):
