@@ -9,12 +9,44 @@ one sample's shape for ``deepgrad summary``. To add a model, append two lines be
     MODELS["vgg16"] = vgg16
 """
 
+from deepgrad.models import alexnet as _alexnet
+from deepgrad.models import lenet as _lenet
+from deepgrad.models import resnet as _resnet
+from deepgrad.models import vgg as _vgg
+from deepgrad.models.alexnet import AlexNet, alexnet
+from deepgrad.models.lenet import LeNet5, lenet5
 from deepgrad.models.mlp import MLP, mlp
+from deepgrad.models.resnet import (
+    BasicBlock,
+    Bottleneck,
+    ResNet,
+    resnet18,
+    resnet34,
+    resnet50,
+    resnet101,
+)
+from deepgrad.models.vgg import (
+    VGG,
+    vgg11,
+    vgg11_bn,
+    vgg13,
+    vgg13_bn,
+    vgg16,
+    vgg16_bn,
+    vgg19,
+    vgg19_bn,
+)
 
-__all__ = ["MLP", "mlp", "MODELS", "get_model", "model_input_size"]
+__all__ = ["MLP", "mlp", "MODELS", "get_model", "model_input_size", "LeNet5", "lenet5",
+           "AlexNet", "alexnet", "VGG", "ResNet", "BasicBlock", "Bottleneck"] + [
+    n for n in _vgg.__all__ + _resnet.__all__ if n[0].islower()]
 
 MODELS = {}
 MODELS["mlp"] = mlp
+for _module in (_lenet, _alexnet, _vgg, _resnet):
+    for _name in _module.__all__:
+        if _name[0].islower():
+            MODELS[_name] = getattr(_module, _name)
 
 
 def get_model(name, **kwargs):
