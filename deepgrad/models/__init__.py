@@ -37,9 +37,10 @@ from deepgrad.models.vgg import (
     vgg19_bn,
 )
 
-__all__ = ["MLP", "mlp", "MODELS", "get_model", "model_input_size", "LeNet5", "lenet5",
-           "AlexNet", "alexnet", "VGG", "ResNet", "BasicBlock", "Bottleneck"] + [
-    n for n in _vgg.__all__ + _resnet.__all__ if n[0].islower()]
+__all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "lenet5",
+           "AlexNet", "alexnet", "VGG", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn",
+           "vgg13_bn", "vgg16_bn", "vgg19_bn", "ResNet", "BasicBlock", "Bottleneck", "resnet18",
+           "resnet34", "resnet50", "resnet101"]
 
 MODELS = {}
 MODELS["mlp"] = mlp
