@@ -47,3 +47,7 @@ __all__ += _batchnorm_all
 __all__ += _normalization_all
 __all__ += _upsampling_all
 __all__ += _pixelshuffle_all
+from deepgrad.nn.modules.transformer import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.transformer import __all__ as _transformer_all  # noqa: E402
+
+__all__ += _transformer_all
