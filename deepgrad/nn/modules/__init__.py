@@ -2,8 +2,14 @@
 
 from deepgrad.nn.modules.activation import *  # noqa: F401,F403
 from deepgrad.nn.modules.activation import __all__ as _activation_all
+from deepgrad.nn.modules.attention import *  # noqa: F401,F403
+from deepgrad.nn.modules.attention import __all__ as _attention_all
+from deepgrad.nn.modules.batchnorm import *  # noqa: F401,F403
+from deepgrad.nn.modules.batchnorm import __all__ as _batchnorm_all
 from deepgrad.nn.modules.container import *  # noqa: F401,F403
 from deepgrad.nn.modules.container import __all__ as _container_all
+from deepgrad.nn.modules.conv import *  # noqa: F401,F403
+from deepgrad.nn.modules.conv import __all__ as _conv_all
 from deepgrad.nn.modules.dropout import *  # noqa: F401,F403
 from deepgrad.nn.modules.dropout import __all__ as _dropout_all
 from deepgrad.nn.modules.flatten import *  # noqa: F401,F403
@@ -12,24 +18,18 @@ from deepgrad.nn.modules.linear import *  # noqa: F401,F403
 from deepgrad.nn.modules.linear import __all__ as _linear_all
 from deepgrad.nn.modules.loss import *  # noqa: F401,F403
 from deepgrad.nn.modules.loss import __all__ as _loss_all
-from deepgrad.nn.modules.attention import *  # noqa: F401,F403
-from deepgrad.nn.modules.attention import __all__ as _attention_all
+from deepgrad.nn.modules.normalization import *  # noqa: F401,F403
+from deepgrad.nn.modules.normalization import __all__ as _normalization_all
+from deepgrad.nn.modules.pixelshuffle import *  # noqa: F401,F403
+from deepgrad.nn.modules.pixelshuffle import __all__ as _pixelshuffle_all
+from deepgrad.nn.modules.pooling import *  # noqa: F401,F403
+from deepgrad.nn.modules.pooling import __all__ as _pooling_all
 from deepgrad.nn.modules.rnn import *  # noqa: F401,F403
 from deepgrad.nn.modules.rnn import __all__ as _rnn_all
 from deepgrad.nn.modules.sparse import *  # noqa: F401,F403
 from deepgrad.nn.modules.sparse import __all__ as _sparse_all
-from deepgrad.nn.modules.conv import *  # noqa: F401,F403
-from deepgrad.nn.modules.conv import __all__ as _conv_all
-from deepgrad.nn.modules.pooling import *  # noqa: F401,F403
-from deepgrad.nn.modules.pooling import __all__ as _pooling_all
-from deepgrad.nn.modules.batchnorm import *  # noqa: F401,F403
-from deepgrad.nn.modules.batchnorm import __all__ as _batchnorm_all
-from deepgrad.nn.modules.normalization import *  # noqa: F401,F403
-from deepgrad.nn.modules.normalization import __all__ as _normalization_all
 from deepgrad.nn.modules.upsampling import *  # noqa: F401,F403
 from deepgrad.nn.modules.upsampling import __all__ as _upsampling_all
-from deepgrad.nn.modules.pixelshuffle import *  # noqa: F401,F403
-from deepgrad.nn.modules.pixelshuffle import __all__ as _pixelshuffle_all
 
 __all__ = []
 __all__ += _container_all
