@@ -80,6 +80,8 @@ class Tensor:
 
     @property
     def T(self):
+        if self._data.ndim == 2:
+            return self.transpose(0, 1)
         return self.permute(*range(self.ndim - 1, -1, -1))
 
     @property

@@ -25,9 +25,10 @@ _Tensor = None  # deepgrad.tensor.Tensor, set there once it is defined (no per-c
 
 
 class Function:
-    parents = ()
-    needs_input_grad = ()
-    versions = ()
+    # The graph links are slots (set on every recorded node). A subclass may declare
+    # ``__slots__`` for what its forward saves, which skips creating an instance dict per op;
+    # subclasses without ``__slots__`` work the same, keeping their saved arrays in the dict.
+    __slots__ = ("parents", "needs_input_grad", "versions", "__dict__")
     hooks = None
     released = False
 
@@ -73,6 +74,13 @@ class Function:
         out = _new(Tensor)
         out._data = result
         if requires and GradMode.enabled:
+            if count == 1:
+                node.parents = inputs
+                node.needs_input_grad = (True,)
+                node.versions = (inputs[0]._version,)
+                out.grad_fn = node
+                out.requires_grad = True
+                return out
             needs = []
             versions = []
             for x in inputs:
@@ -107,4 +115,27 @@ class Function:
     def release(self):
         """Drop what forward saved, once backward has run (keeps training memory flat)."""
         self.__dict__.clear()
+        for name in _saved_slots(type(self)):
+            try:
+                delattr(self, name)
+            except AttributeError:
+                pass
+        self.parents = ()
         self.released = True
+
+
+_SAVED_SLOTS = {}
+
+
+def _saved_slots(cls):
+    """The ``__slots__`` names a Function subclass declared for its saved values (cached)."""
+    names = _SAVED_SLOTS.get(cls)
+    if names is None:
+        names = []
+        for klass in cls.__mro__:
+            if klass is Function:
+                break
+            slots = klass.__dict__.get("__slots__", ())
+            names.extend([slots] if isinstance(slots, str) else slots)
+        _SAVED_SLOTS[cls] = names
+    return names

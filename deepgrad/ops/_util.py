@@ -5,6 +5,20 @@ import numpy as np
 from deepgrad.tensor import Tensor, _wrap_dim
 
 
+_CONSTANTS = {}
+
+
+def const(value, dtype):
+    """A cached 0-d array: NumPy 2 converts a Python scalar operand on every ufunc call,
+    which costs as much as the ufunc on a small array."""
+    key = (value, dtype)
+    array = _CONSTANTS.get(key)
+    if array is None:
+        array = _CONSTANTS[key] = np.full((), value, dtype)
+        array.flags.writeable = False
+    return array
+
+
 def unbroadcast(grad, shape):
     """Sum ``grad`` down to ``shape``: the gradient of an operand that was broadcast."""
     if grad.shape == shape:

@@ -22,7 +22,8 @@ def _binary(ufunc, a, b, op, float_result=False):
     """``ufunc(a, b)`` with PyTorch's type promotion and an error naming ``op`` and shapes."""
     a_array, b_array = type(a) is _ndarray, type(b) is _ndarray
     if a_array and b_array:
-        if a.dtype != b.dtype or a.dtype.kind != "f":
+        dtype = a.dtype
+        if dtype is not b.dtype or dtype.kind != "f":
             dtype = dtypes.result_dtype(a, b)
             if float_result and dtype.kind != "f":
                 dtype = dtypes.default_float
@@ -50,6 +51,8 @@ def _shape(x):
 
 
 class Add(Function):
+    __slots__ = ("a_shape", "b_shape")
+
     alpha = 1
 
     def forward(self, a, b, alpha=1):
@@ -67,6 +70,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    __slots__ = ("a_shape", "b_shape")
+
     alpha = 1
 
     def forward(self, a, b, alpha=1):
@@ -84,6 +89,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    __slots__ = ("a", "b")
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return _binary(np.multiply, a, b, "mul")
@@ -95,6 +102,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    __slots__ = ("a", "b")
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return _binary(np.true_divide, a, b, "div", float_result=True)
@@ -107,6 +116,8 @@ class Div(Function):
 
 
 class Pow(Function):
+    __slots__ = ("a", "b", "out")
+
     def forward(self, a, b):
         self.a, self.b = a, b
         if isinstance(a, np.ndarray) and a.dtype.kind in "iub" and isinstance(b, (int, np.ndarray)) \
@@ -197,6 +208,8 @@ def _float_input(x):
 
 
 class Neg(Function):
+    __slots__ = ()
+
     def forward(self, x):
         return np.negative(x)
 
@@ -205,6 +218,8 @@ class Neg(Function):
 
 
 class Abs(Function):
+    __slots__ = ("x",)
+
     def forward(self, x):
         self.x = x
         return np.abs(x)
@@ -216,6 +231,9 @@ class Abs(Function):
 class Exp(Function):
     """exp(x); its derivative is itself, so the output is what backward keeps."""
 
+    __slots__ = ("out",)
+
+
     def forward(self, x):
         self.out = np.exp(_float_input(x))
         return self.out
@@ -225,6 +243,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    __slots__ = ("x",)
+
     def forward(self, x):
         self.x = _float_input(x)
         return np.log(self.x)
@@ -234,6 +254,8 @@ class Log(Function):
 
 
 class Log1p(Function):
+    __slots__ = ("x",)
+
     def forward(self, x):
         self.x = _float_input(x)
         return np.log1p(self.x)
@@ -243,6 +265,8 @@ class Log1p(Function):
 
 
 class Sqrt(Function):
+    __slots__ = ("out",)
+
     def forward(self, x):
         self.out = np.sqrt(_float_input(x))
         return self.out
@@ -252,6 +276,8 @@ class Sqrt(Function):
 
 
 class Rsqrt(Function):
+    __slots__ = ("out",)
+
     def forward(self, x):
         self.out = 1 / np.sqrt(_float_input(x))
         return self.out
@@ -261,6 +287,8 @@ class Rsqrt(Function):
 
 
 class Sin(Function):
+    __slots__ = ("x",)
+
     def forward(self, x):
         self.x = _float_input(x)
         return np.sin(self.x)
@@ -270,6 +298,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    __slots__ = ("x",)
+
     def forward(self, x):
         self.x = _float_input(x)
         return np.cos(self.x)
@@ -279,6 +309,8 @@ class Cos(Function):
 
 
 class Clamp(Function):
+    __slots__ = ("x", "low", "high")
+
     def forward(self, x, low, high):
         self.x, self.low, self.high = x, low, high
         out = x
@@ -311,6 +343,9 @@ class Clamp(Function):
 class Maximum(Function):
     """Elementwise max; at ties the gradient is split evenly, as PyTorch does."""
 
+    __slots__ = ("a", "b")
+
+
     def forward(self, a, b, pick=np.maximum):
         self.a, self.b = a, b
         return _binary(pick, a, b, "maximum" if pick is np.maximum else "minimum")
@@ -324,11 +359,15 @@ class Maximum(Function):
 
 
 class Minimum(Maximum):
+    __slots__ = ()
+
     def forward(self, a, b):
         return super().forward(a, b, pick=np.minimum)
 
 
 class Where(Function):
+    __slots__ = ("condition", "shapes", "out_shape")
+
     def forward(self, condition, a, b):
         self.condition, self.shapes = condition, (_shape(a), _shape(b))
         if condition.dtype != np.bool_:

@@ -42,6 +42,8 @@ def _check_bounds(array, key):
 
 
 class GetItem(Function):
+    __slots__ = ("shape", "dtype", "key", "advanced")
+
     def forward(self, x, key, advanced):
         self.shape, self.dtype, self.key, self.advanced = x.shape, x.dtype, key, advanced
         out = _check_bounds(x, key)

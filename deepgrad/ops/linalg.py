@@ -40,6 +40,8 @@ def _same_dtype(a, b, op):
 
 
 class MatMul(Function):
+    __slots__ = ("a", "b")
+
     def forward(self, a, b):
         if a.dtype != b.dtype or a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
             _check_matmul(a, b)
@@ -80,6 +82,9 @@ class MatMul(Function):
 
 class Linear(Function):
     """y = x Wᵀ + b, fused (PyTorch's ``F.linear``): dx = dy W, dW = dyᵀ x, db = Σ dy."""
+
+    __slots__ = ("x", "weight")
+
 
     def forward(self, x, weight, bias=None):
         self.x, self.weight = x, weight

@@ -12,6 +12,8 @@ from deepgrad.tensor import Tensor, _wrap_dim
 
 
 class Reshape(Function):
+    __slots__ = ("in_shape",)
+
     def forward(self, x, shape):
         self.in_shape = x.shape
         return x.reshape(shape)
@@ -37,19 +39,29 @@ def _infer_shape(shape, size, op):
     return tuple(shape)
 
 
+def _reshape(input, shape, op):
+    if len(shape) == 1 and type(shape[0]) is not int:
+        shape = shape[0]
+    if shape == input._data.shape:
+        return input
+    try:
+        # NumPy infers -1 and checks the size itself: the fast path; on failure
+        # _infer_shape says what is wrong in PyTorch's words
+        return Reshape.apply(input, shape)
+    except (ValueError, TypeError):
+        _infer_shape(sizes_arg((shape,)), input._data.size, op)
+        raise
+
+
 def reshape(input, *shape):
     """The same elements in a new shape (one size may be -1, inferred)."""
-    shape = _infer_shape(sizes_arg(shape), input._data.size, "reshape")
-    if shape == input.shape:
-        return input
-    return Reshape.apply(input, shape)
+    return _reshape(input, shape, "reshape")
 
 
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
         return input.to(shape[0])  # view(dtype)
-    shape = _infer_shape(sizes_arg(shape), input._data.size, "view")
-    return Reshape.apply(input, shape)
+    return _reshape(input, shape, "view")
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -73,12 +85,14 @@ def unflatten(input, dim, sizes):
 
 
 class Permute(Function):
+    __slots__ = ("axes",)
+
     def forward(self, x, axes):
         self.axes = axes
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     def backward(self, grad):
-        return np.transpose(grad, np.argsort(self.axes))
+        return grad.transpose(np.argsort(self.axes))
 
 
 def permute(input, *dims):
@@ -93,7 +107,10 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
-    if input.ndim == 0:
+    ndim = input._data.ndim
+    if ndim == 2 and (dim0 == 0 and dim1 in (1, -1) or dim1 == 0 and dim0 in (1, -1)):
+        return Permute.apply(input, (1, 0))
+    if ndim == 0:
         return input
     axes = list(range(input.ndim))
     a, b = _wrap_dim(dim0, input.ndim, "transpose"), _wrap_dim(dim1, input.ndim, "transpose")
@@ -128,6 +145,8 @@ def unsqueeze(input, dim):
 
 
 class Expand(Function):
+    __slots__ = ("in_shape",)
+
     def forward(self, x, shape):
         self.in_shape = x.shape
         return np.broadcast_to(x, shape)
