@@ -73,3 +73,9 @@ class Lambda:
 
     def __repr__(self):
         return "Lambda()"
+
+
+from deepgrad.transforms.augment import *  # noqa: E402,F401,F403
+from deepgrad.transforms.augment import __all__ as _augment_all  # noqa: E402
+
+__all__ += _augment_all
