@@ -124,7 +124,8 @@ class Resize:
 
 
 class RandomAffine:
-    """Random rotation (degrees, counter-clockwise), translation (fractions of size), scale; bilinear, fill 0."""
+    """Random rotation (degrees, counter-clockwise), translation (fractions of size) and
+    scale; bilinear sampling, fill 0 outside."""
 
     def __init__(self, degrees=0, translate=None, scale=None, fill=0.0):
         self.degrees = (-degrees, degrees) if isinstance(degrees, (int, float)) else degrees
