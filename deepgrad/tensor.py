@@ -6,6 +6,7 @@ This file holds no math. Operators and methods such as ``__add__`` or ``sum`` ar
 
 import numpy as np
 
+from deepgrad.autograd import engine as _engine
 from deepgrad.autograd import function as _function_module
 from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.backend import dtypes
@@ -225,6 +226,12 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse-mode autodiff)."""
+        if gradient is None and inputs is None and not create_graph and self.grad_fn is not None \
+                and self._data.size == 1:
+            # the common ``loss.backward()``: seed dL/dL = 1 and walk the graph
+            _engine.run_backward([self], [np.ones(self._data.shape, self._data.dtype)],
+                                 bool(retain_graph))
+            return
         from deepgrad.autograd import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,

@@ -7,7 +7,8 @@ a node runs once all of them have, then releases what its forward saved.
 
 import numpy as np
 
-from deepgrad.autograd.grad_mode import no_grad
+from deepgrad.autograd import function as _function
+from deepgrad.autograd.grad_mode import GradMode
 
 FREED_GRAPH = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -21,28 +22,40 @@ def _count_consumers(roots):
     """Map each node reachable from ``roots`` to the number of graph edges that reach it."""
     consumers = {}
     stack = list(roots)
-    seen = set(roots)
+    seen = set(stack)
     while stack:
         node = stack.pop()
-        for parent in node.parents:
-            child = getattr(parent, "grad_fn", None)
+        for parent, wants in zip(node.parents, node.needs_input_grad):
+            if not wants:
+                continue
+            child = parent.grad_fn
             if child is None:
                 continue
-            consumers[child] = consumers.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            if child in consumers:
+                consumers[child] += 1
+            else:
+                consumers[child] = 1
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
     return consumers
 
 
 def _run_hooks(hooks, grad):
-    from deepgrad.tensor import Tensor
-
+    Tensor = _function._Tensor
     for hook in hooks:
         result = hook(Tensor._from_op(grad, None))
         if result is not None:
             grad = result._data if isinstance(result, Tensor) else np.asarray(result)
     return grad
+
+
+def _version_error(node, parent, version):
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: a tensor of shape {tuple(parent.shape)} used by {node.name()} is "
+        f"at version {parent._version}; expected version {version}. Avoid the in-place "
+        f"operation or clone() the tensor first.")
 
 
 def run_backward(outputs, grads, retain_graph=False, capture=None):
@@ -52,28 +65,27 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
     ``capture`` (a list of Tensors), the gradients reaching those tensors are returned instead
     and no ``.grad`` is touched, as ``autograd.grad`` does.
     """
-    from deepgrad.tensor import Tensor
-
+    Tensor = _function._Tensor
     captured = None
-    capture_leaf = capture_node = {}
+    capture_leaf = capture_node = None
     if capture is not None:
         captured = [None] * len(capture)
         capture_leaf = {id(t): i for i, t in enumerate(capture) if t.grad_fn is None}
         capture_node = {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
 
     pending = {}
-    ready = []
     leaf_roots = []
     for out, grad in zip(outputs, grads):
-        if out.grad_fn is None:
+        node = out.grad_fn
+        if node is None:
             leaf_roots.append((out, grad))
-        elif out.grad_fn in pending:
-            pending[out.grad_fn] = pending[out.grad_fn] + grad
+        elif node in pending:
+            pending[node] = pending[node] + grad
         else:
-            pending[out.grad_fn] = grad
+            pending[node] = grad
     roots = list(pending)
     consumers = _count_consumers(roots)
-    ready = [node for node in roots if consumers.get(node, 0) == 0]
+    ready = [node for node in roots if node not in consumers]
     owned = set()  # arrays already handed to a leaf's .grad in this pass: never alias two
 
     def deliver_to_leaf(leaf, grad):
@@ -84,14 +96,15 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
             if index is not None:
                 captured[index] = grad if captured[index] is None else captured[index] + grad
             return
-        if grad.dtype != leaf._data.dtype:
-            grad = grad.astype(leaf._data.dtype)
-        if grad.shape != leaf._data.shape:
-            grad = np.broadcast_to(grad, leaf._data.shape)
+        data = leaf._data
+        if grad.dtype != data.dtype:
+            grad = grad.astype(data.dtype)
+        if grad.shape != data.shape:
+            grad = np.broadcast_to(grad, data.shape)
         if leaf.grad is None:
-            base = grad if grad.base is None else grad.base
-            if grad.base is not None or id(base) in owned or not grad.flags.writeable:
-                grad = grad.copy()
+            if type(grad) is not np.ndarray or grad.base is not None or id(grad) in owned \
+                    or not grad.flags.writeable:
+                grad = np.array(grad)
             owned.add(id(grad))
             leaf.grad = Tensor._from_op(grad, None)
         else:
@@ -102,29 +115,28 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
         if leaf.requires_grad:
             deliver_to_leaf(leaf, grad)
 
-    with no_grad():
+    previous_mode = GradMode.enabled
+    GradMode.enabled = False  # backward functions work on arrays; nothing here is recorded
+    try:
         while ready:
             node = ready.pop()
             grad = pending.pop(node)
-            if getattr(node, "released", False):
+            if node.released:
                 raise RuntimeError(FREED_GRAPH)
-            for parent, version in zip(node.parents, node.versions):
-                if isinstance(parent, Tensor) and parent._version != version:
-                    raise RuntimeError(
-                        f"one of the variables needed for gradient computation has been "
-                        f"modified by an inplace operation: a tensor of shape "
-                        f"{tuple(parent.shape)} used by {node.name()} is at version "
-                        f"{parent._version}; expected version {version}. Avoid the in-place "
-                        f"operation or clone() the tensor first.")
+            parents, needs, versions = node.parents, node.needs_input_grad, node.versions
+            i = 0
+            for parent in parents:
+                if isinstance(parent, Tensor) and parent._version != versions[i]:
+                    raise _version_error(node, parent, versions[i])
+                i += 1
             if node.hooks:
                 grad = _run_hooks(node.hooks, grad)
-            if capture is not None and node in capture_node:
+            if capture_node is not None and node in capture_node:
                 index = capture_node[node]
                 captured[index] = grad if captured[index] is None else captured[index] + grad
             input_grads = node.backward(grad)
-            if not isinstance(input_grads, tuple):
+            if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            parents, needs = node.parents, node.needs_input_grad
             if not retain_graph:
                 node.release()
             for parent, wants, input_grad in zip(parents, needs, input_grads):
@@ -138,7 +150,10 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
                     pending[child] = pending[child] + input_grad
                 else:
                     pending[child] = input_grad
-                consumers[child] -= 1
-                if consumers[child] == 0:
+                remaining = consumers[child] - 1
+                consumers[child] = remaining
+                if remaining == 0:
                     ready.append(child)
+    finally:
+        GradMode.enabled = previous_mode
     return captured

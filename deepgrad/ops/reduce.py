@@ -21,10 +21,34 @@ _ALL_AXES = [tuple(range(n)) for n in range(64)]
 
 
 def _expand_back(grad, shape, axes, keepdim):
-    """Re-insert the reduced axes (as size 1) so ``grad`` broadcasts against the input."""
-    if not keepdim and axes:
-        grad = np.expand_dims(grad, axes)
-    return grad
+    """Re-insert the reduced axes (as size 1) so ``grad`` broadcasts against the input.
+    ``shape`` may be None when the caller only needs the size-1 axes put back."""
+    if keepdim or not axes:
+        return grad
+    ndim = grad.ndim + len(axes)
+    kept = list(grad.shape)
+    for axis in axes:  # axes are sorted, so inserting in order lands each at its place
+        kept.insert(axis, 1)
+    return grad.reshape(kept) if len(kept) == ndim else grad
+
+
+def _spread(grad, shape):
+    """``grad`` (with size-1 reduced axes) broadcast to ``shape``: materialised for small
+    tensors (np.broadcast_to costs microseconds), a read-only broadcast view for large ones."""
+    if grad.shape == shape:
+        return grad
+    if grad.size == 1 or _numel(shape) <= 65536:
+        out = np.empty(shape, grad.dtype)
+        out[...] = grad
+        return out
+    return np.broadcast_to(grad, shape)
+
+
+def _numel(shape):
+    count = 1
+    for s in shape:
+        count *= s
+    return count
 
 
 class Sum(Function):
@@ -37,8 +61,7 @@ class Sum(Function):
         return x.sum(axes, None, None, keepdim)  # the method: np.sum's dispatch costs ~1 µs
 
     def backward(self, grad):
-        grad = _expand_back(grad, self.shape, self.axes, self.keepdim)
-        return np.broadcast_to(grad, self.shape)
+        return _spread(_expand_back(grad, self.shape, self.axes, self.keepdim), self.shape)
 
 
 class Mean(Function):
@@ -59,7 +82,7 @@ class Mean(Function):
     def backward(self, grad):
         grad = _expand_back(grad, self.shape, self.axes, self.keepdim) / builtins.max(
             self.count, 1)
-        return np.broadcast_to(grad, self.shape)
+        return _spread(grad, self.shape)
 
 
 class Var(Function):

@@ -1,0 +1,149 @@
+"""Core benchmarks: per-op overhead on tiny tensors, large matmul vs NumPy, MLP fwd+bwd vs torch.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/core.py [--quick]
+
+Per-op figures are µs per call, the best of several loops of many calls (the least disturbed by
+neighbours on a shared machine); the matmul and MLP figures are medians of individually timed
+steps, deepgrad and the reference alternating over rounds (see ../shared/BENCHMARKS.md).
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import compare_rounds, fmt_time, setup_threads, time_loop  # noqa: E402
+
+setup_threads(2)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import deepgrad as dg  # noqa: E402
+
+OPS = {
+    "add": lambda lib, x, y: x + y,
+    "mul": lambda lib, x, y: x * y,
+    "mul scalar": lambda lib, x, y: x * 2.0,
+    "div": lambda lib, x, y: x / y,
+    "matmul": lambda lib, x, y: x @ y,
+    "exp": lambda lib, x, y: x.exp(),
+    "tanh": lambda lib, x, y: x.tanh(),
+    "relu": lambda lib, x, y: x.relu(),
+    "sigmoid": lambda lib, x, y: x.sigmoid(),
+    "sum": lambda lib, x, y: x.sum(),
+    "sum(dim)": lambda lib, x, y: x.sum(1),
+    "mean": lambda lib, x, y: x.mean(),
+    "log_softmax": lambda lib, x, y: x.log_softmax(1),
+    "reshape": lambda lib, x, y: x.reshape(16),
+    "transpose": lambda lib, x, y: x.transpose(0, 1),
+    "getitem": lambda lib, x, y: x[1:3],
+    "linear": lambda lib, x, y: lib.nn.functional.linear(x, y),
+}
+
+
+def per_op(repeats):
+    """µs per op on 4x4 float32 tensors: without grad, recording the graph, and fwd+bwd."""
+    a = np.random.default_rng(0).uniform(0.5, 1.5, (4, 4)).astype(np.float32)
+    rows = []
+    for name, op in OPS.items():
+        row = [name]
+        for grad in (False, True):
+            times = []
+            for lib in (dg, torch):
+                x, y = lib.tensor(a, requires_grad=grad), lib.tensor(a, requires_grad=grad)
+                times.append(min(time_loop(lambda: op(lib, x, y), calls=2000, repeats=repeats)
+                                 for _ in range(2)))
+            row += times
+        times = []
+        for lib in (dg, torch):
+            x, y = lib.tensor(a, requires_grad=True), lib.tensor(a, requires_grad=True)
+
+            def step(lib=lib, x=x, y=y):
+                x.grad = y.grad = None
+                op(lib, x, y).sum().backward()
+
+            times.append(min(time_loop(step, calls=500, repeats=repeats) for _ in range(2)))
+        rows.append(row + times)
+    print("\n## per-op overhead, 4x4 float32 (µs per call; ratio deepgrad / torch)\n")
+    print("| op | no grad dg | torch | ratio | recording dg | torch | ratio "
+          "| op+sum+backward dg | torch | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    ratios = [[], [], []]
+    for name, d0, t0, d1, t1, d2, t2 in rows:
+        cells = []
+        for k, (d, t) in enumerate(((d0, t0), (d1, t1), (d2, t2))):
+            cells.append(f"{d * 1e6:.2f} | {t * 1e6:.2f} | {d / t:.2f}")
+            ratios[k].append(d / t)
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    gm = [float(np.exp(np.mean(np.log(r)))) for r in ratios]
+    print(f"| geometric mean ratio | | | {gm[0]:.2f} | | | {gm[1]:.2f} | | | {gm[2]:.2f} |")
+
+
+def big_matmul(steps):
+    n = 2048
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(np.float32)
+    b = rng.standard_normal((n, n)).astype(np.float32)
+    x, y = dg.tensor(a), dg.tensor(b)
+    xg, yg = dg.tensor(a, requires_grad=True), dg.tensor(b, requires_grad=True)
+    result = compare_rounds({"deepgrad": lambda: x @ y, "deepgrad (grad)": lambda: xg @ yg,
+                             "numpy": lambda: a @ b}, rounds=3, steps=steps, warmup=2)
+    print(f"\n## float32 {n}³ matmul (median of {steps}, 3 alternating rounds)\n")
+    print("| round | deepgrad | deepgrad recording | numpy | ratio dg/np | GFLOP/s dg |")
+    print("|---|---|---|---|---|---|")
+    for i, (d, g, nn) in enumerate(zip(result["deepgrad"], result["deepgrad (grad)"],
+                                       result["numpy"])):
+        print(f"| {i + 1} | {fmt_time(d)} | {fmt_time(g)} | {fmt_time(nn)} | {d / nn:.3f} | "
+              f"{2 * n ** 3 / d / 1e9:.0f} |")
+
+
+def mlp_step(lib, rng):
+    """W1's forward + backward: 784-256-256-10 MLP, ReLU, batch 128, cross-entropy."""
+    functional = lib.nn.functional
+    x = lib.tensor(rng.standard_normal((128, 784)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 128))
+
+    def param(*shape):
+        return lib.tensor((rng.standard_normal(shape) * 0.05).astype(np.float32),
+                          requires_grad=True)
+
+    params = [param(256, 784), param(256), param(256, 256), param(256), param(10, 256),
+              param(10)]
+    w1, b1, w2, b2, w3, b3 = params
+
+    def step():
+        for p in params:
+            p.grad = None
+        h = functional.relu(functional.linear(x, w1, b1))
+        h = functional.relu(functional.linear(h, w2, b2))
+        loss = functional.cross_entropy(functional.linear(h, w3, b3), y)
+        loss.backward()
+        return loss.item()
+
+    return step
+
+
+def mlp(steps, rounds):
+    fns = {"deepgrad": mlp_step(dg, np.random.default_rng(0)),
+           "torch": mlp_step(torch, np.random.default_rng(0))}
+    result = compare_rounds(fns, rounds=rounds, steps=steps, warmup=5)
+    print(f"\n## MLP 784-256-256-10, batch 128, forward + backward (median of {steps})\n")
+    print("| round | deepgrad | torch | ratio |")
+    print("|---|---|---|---|")
+    for i, (d, t) in enumerate(zip(result["deepgrad"], result["torch"])):
+        print(f"| {i + 1} | {fmt_time(d)} | {fmt_time(t)} | {d / t:.2f} |")
+    ratio = np.median(result["deepgrad"]) / np.median(result["torch"])
+    print(f"| median | {fmt_time(np.median(result['deepgrad']))} | "
+          f"{fmt_time(np.median(result['torch']))} | {ratio:.2f} |")
+
+
+def main():
+    quick = "--quick" in sys.argv
+    per_op(repeats=3 if quick else 7)
+    big_matmul(steps=5 if quick else 15)
+    mlp(steps=20 if quick else 50, rounds=3 if quick else 5)
+
+
+if __name__ == "__main__":
+    main()
