@@ -52,14 +52,16 @@ def per_op(repeats):
             times = []
             for lib in (dg, torch):
                 x, y = lib.tensor(a, requires_grad=grad), lib.tensor(a, requires_grad=grad)
-                times.append(min(time_loop(lambda: op(lib, x, y), calls=2000, repeats=repeats)
-                                 for _ in range(2)))
+                def call(op=op, lib=lib, x=x, y=y):
+                    return op(lib, x, y)
+
+                times.append(min(time_loop(call, calls=2000, repeats=repeats) for _ in range(2)))
             row += times
         times = []
         for lib in (dg, torch):
             x, y = lib.tensor(a, requires_grad=True), lib.tensor(a, requires_grad=True)
 
-            def step(lib=lib, x=x, y=y):
+            def step(op=op, lib=lib, x=x, y=y):
                 x.grad = y.grad = None
                 op(lib, x, y).sum().backward()
 

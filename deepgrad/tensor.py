@@ -310,7 +310,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """
     _check_device(device)
     array = _as_array(data, dtypes.to_dtype(dtype))
-    if array is data or (isinstance(data, Tensor) and array is data._data) or not array.flags.owndata:
+    shared = array is data or (isinstance(data, Tensor) and array is data._data)
+    if shared or not array.flags.owndata:
         array = array.copy()
     out = Tensor._from_op(array, None)
     if requires_grad:

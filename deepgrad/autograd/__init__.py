@@ -83,7 +83,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     for i, x in enumerate(inputs):
         if not x.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+            raise RuntimeError(
+                f"One of the differentiated Tensors (input {i}) does not require grad")
     grads = _initial_grads(outputs, None if grad_outputs is None else _as_list(grad_outputs),
                            "grad")
     captured = run_backward(outputs, grads, bool(retain_graph), capture=inputs)

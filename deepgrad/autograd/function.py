@@ -58,6 +58,14 @@ class Function:
                 requires = requires or b.requires_grad
                 b = b._data
             result = node.forward(a, b, **options) if options else node.forward(a, b)
+        elif count == 3 and not isinstance(inputs[1], Tensor) and not isinstance(inputs[2], Tensor):
+            a, b, c = inputs  # a tensor and two options (dims, keepdim...): reductions, shapes
+            if isinstance(a, Tensor):
+                requires = a.requires_grad
+                a = a._data
+            else:
+                requires = False
+            result = node.forward(a, b, c, **options) if options else node.forward(a, b, c)
         else:
             arrays = list(inputs)
             requires = False

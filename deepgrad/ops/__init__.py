@@ -109,7 +109,8 @@ _METHODS = {
     # dtype
     "to": _to, "type": lambda self, dtype=None: self.dtype.name if dtype is None else _to(
         self, dtype),
-    "float": lambda self: _to(self, dtypes.float32), "double": lambda self: _to(self, dtypes.float64),
+    "float": lambda self: _to(self, dtypes.float32),
+    "double": lambda self: _to(self, dtypes.float64),
     "half": lambda self: _to(self, dtypes.float16), "long": lambda self: _to(self, dtypes.int64),
     "int": lambda self: _to(self, dtypes.int32), "bool": lambda self: _to(self, dtypes.bool_),
     "type_as": lambda self, other: _to(self, other.dtype),

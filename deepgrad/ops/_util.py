@@ -4,7 +4,6 @@ import numpy as np
 
 from deepgrad.tensor import Tensor, _wrap_dim
 
-
 _CONSTANTS = {}
 
 

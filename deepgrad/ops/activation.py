@@ -12,7 +12,6 @@ from deepgrad.autograd.function import Function
 from deepgrad.ops._util import const
 from deepgrad.ops.elementwise import _float_input, erf_array
 
-
 _EXP_LIMIT = {2: 11.0, 4: 88.0, 8: 709.0}  # by itemsize: e^limit is finite in that dtype
 
 
@@ -90,7 +89,8 @@ class ELU(Function):
 
     def forward(self, x, alpha=1.0):
         self.x, self.alpha = x, alpha
-        self.out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+        negative_part = alpha * np.expm1(np.minimum(x, 0))
+        self.out = np.where(x > 0, x, negative_part).astype(x.dtype, copy=False)
         return self.out
 
     def backward(self, grad):

@@ -167,13 +167,15 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     """Draw category indices with probabilities proportional to ``input``'s rows."""
     probs = np.atleast_2d(input._data.astype(np.float64))
     if (probs < 0).any() or not np.isfinite(probs).all():
-        raise RuntimeError("multinomial: probability tensor contains either inf, nan or element < 0")
+        raise RuntimeError(
+            "multinomial: probability tensor contains either inf, nan or element < 0")
     rows = []
     rng = _rng(generator)
     for row in probs:
         total = row.sum()
         if total <= 0:
-            raise RuntimeError("multinomial: invalid probability distribution (sum of probabilities <= 0)")
+            raise RuntimeError(
+                "multinomial: invalid probability distribution (sum of probabilities <= 0)")
         rows.append(rng.choice(row.size, size=num_samples, replace=replacement, p=row / total))
     out = np.asarray(rows, dtype=np.int64)
     return _make(out if input.ndim == 2 else out[0])

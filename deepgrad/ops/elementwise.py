@@ -13,7 +13,6 @@ from deepgrad.backend import dtypes
 from deepgrad.ops._util import as_tensor_arg, broadcast_shape, unbroadcast
 from deepgrad.tensor import Tensor
 
-
 _ndarray = np.ndarray
 _PYTHON_NUMBERS = (float, int, bool)
 
@@ -120,8 +119,8 @@ class Pow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        if isinstance(a, np.ndarray) and a.dtype.kind in "iub" and isinstance(b, (int, np.ndarray)) \
-                and np.any(np.asarray(b) < 0):
+        integer_base = isinstance(a, np.ndarray) and a.dtype.kind in "iub"
+        if integer_base and isinstance(b, (int, np.ndarray)) and np.any(np.asarray(b) < 0):
             raise RuntimeError("pow: integers to negative integer powers are not allowed")
         self.out = _binary(np.power, a, b, "pow")
         return self.out
@@ -371,10 +370,13 @@ class Where(Function):
     def forward(self, condition, a, b):
         self.condition, self.shapes = condition, (_shape(a), _shape(b))
         if condition.dtype != np.bool_:
-            raise RuntimeError(f"where: expected condition to be a bool tensor, got {condition.dtype}")
+            raise RuntimeError(
+                f"where: expected condition to be a bool tensor, got {condition.dtype}")
         shape = broadcast_shape("where", condition.shape, _shape(a), _shape(b))
-        dtype = dtypes.result_dtype(a, b) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) \
-            else dtypes.default_float
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            dtype = dtypes.result_dtype(a, b)
+        else:
+            dtype = dtypes.default_float
         self.out_shape = shape
         return np.where(condition, a, b).astype(dtype, copy=False)
 

@@ -46,8 +46,11 @@ class GetItem(Function):
 
     def forward(self, x, key, advanced):
         self.shape, self.dtype, self.key, self.advanced = x.shape, x.dtype, key, advanced
-        out = _check_bounds(x, key)
-        return out if isinstance(out, np.ndarray) else np.asarray(out)
+        try:
+            return x[key]
+        except IndexError as error:
+            raise IndexError(f"index: {error} (indexing a tensor of shape {tuple(x.shape)})") \
+                from None
 
     def backward(self, grad):
         out = np.zeros(self.shape, dtype=grad.dtype)
@@ -58,7 +61,12 @@ class GetItem(Function):
         return out
 
 
+_BASIC_KEYS = (int, slice)
+
+
 def getitem(input, key):
+    if type(key) in _BASIC_KEYS:  # x[i], x[a:b]: nothing to convert
+        return GetItem.apply(input, key, False)
     key, advanced = _convert_key(key)
     return GetItem.apply(input, key, advanced)
 

@@ -162,7 +162,8 @@ def expand(input, *sizes):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({input.ndim})")
     lead = len(sizes) - input.ndim
-    shape = tuple(input.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    shape = tuple(input.shape[i - lead] if s == -1 and i >= lead else s
+                  for i, s in enumerate(sizes))
     for i, s in enumerate(input.shape):
         if s != 1 and s != shape[lead + i]:
             raise RuntimeError(
@@ -219,7 +220,8 @@ class RepeatInterleave(Function):
         axis = self.axis
         if axis is None:
             return grad.reshape(-1, self.repeats).sum(axis=1).reshape(self.in_shape)
-        shape = self.in_shape[:axis] + (self.in_shape[axis], self.repeats) + self.in_shape[axis + 1:]
+        before, after = self.in_shape[:axis], self.in_shape[axis + 1:]
+        shape = before + (self.in_shape[axis], self.repeats) + after
         return grad.reshape(shape).sum(axis=axis + 1)
 
 
@@ -360,7 +362,8 @@ class Roll(Function):
         return np.roll(x, shifts, axes)
 
     def backward(self, grad):
-        negative = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        shifts = self.shifts
+        negative = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
         return np.roll(grad, negative, self.axes)
 
 
