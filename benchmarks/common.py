@@ -64,6 +64,21 @@ def compare_rounds(fns, rounds=3, timer=time_steps, **timer_args):
     return results
 
 
+def interleaved(fns, steps=50, warmup=5):
+    """``{name: [seconds per step]}`` with the callables taking turns step by step, so that a
+    neighbour's burst of load hits all of them alike (for long steps such as a big GEMM)."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    results = {name: [] for name in fns}
+    for _ in range(steps):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            results[name].append(time.perf_counter() - start)
+    return results
+
+
 def fmt_time(seconds):
     if seconds < 1e-3:
         return f"{seconds * 1e6:.1f} µs"

@@ -12,7 +12,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import compare_rounds, fmt_time, setup_threads, time_loop  # noqa: E402
+from common import (  # noqa: E402
+    compare_rounds,
+    fmt_time,
+    interleaved,
+    setup_threads,
+    time_loop,
+)
 
 setup_threads(2)
 
@@ -89,15 +95,16 @@ def big_matmul(steps):
     b = rng.standard_normal((n, n)).astype(np.float32)
     x, y = dg.tensor(a), dg.tensor(b)
     xg, yg = dg.tensor(a, requires_grad=True), dg.tensor(b, requires_grad=True)
-    result = compare_rounds({"deepgrad": lambda: x @ y, "deepgrad (grad)": lambda: xg @ yg,
-                             "numpy": lambda: a @ b}, rounds=3, steps=steps, warmup=2)
-    print(f"\n## float32 {n}³ matmul (median of {steps}, 3 alternating rounds)\n")
-    print("| round | deepgrad | deepgrad recording | numpy | ratio dg/np | GFLOP/s dg |")
-    print("|---|---|---|---|---|---|")
-    for i, (d, g, nn) in enumerate(zip(result["deepgrad"], result["deepgrad (grad)"],
-                                       result["numpy"])):
-        print(f"| {i + 1} | {fmt_time(d)} | {fmt_time(g)} | {fmt_time(nn)} | {d / nn:.3f} | "
-              f"{2 * n ** 3 / d / 1e9:.0f} |")
+    result = interleaved({"deepgrad": lambda: x @ y, "deepgrad recording": lambda: xg @ yg,
+                          "numpy": lambda: a @ b}, steps=steps, warmup=2)
+    numpy_times = np.array(result["numpy"])
+    print(f"\n## float32 {n}³ matmul ({steps} steps, the three taking turns step by step)\n")
+    print("| | median | GFLOP/s | median of per-step ratios to numpy |")
+    print("|---|---|---|---|")
+    for name, times in result.items():
+        median = float(np.median(times))
+        ratio = float(np.median(np.array(times) / numpy_times))
+        print(f"| {name} | {fmt_time(median)} | {2 * n ** 3 / median / 1e9:.0f} | {ratio:.3f} |")
 
 
 def mlp_step(lib, rng):

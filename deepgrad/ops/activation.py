@@ -13,6 +13,7 @@ from deepgrad.ops._util import const
 from deepgrad.ops.elementwise import _float_input, erf_array
 
 _EXP_LIMIT = {2: 11.0, 4: 88.0, 8: 709.0}  # by itemsize: e^limit is finite in that dtype
+_SIGMOID_CONSTANTS = {}
 
 
 class Sigmoid(Function):
@@ -25,11 +26,17 @@ class Sigmoid(Function):
         x = _float_input(x)
         # e^-z is capped just below the dtype's overflow (88 for float32), so no inf and no
         # warning; the capped results differ from the exact ones only below 1e-38 (denormals)
-        dtype = x.dtype
-        out = np.negative(x, out=np.empty_like(x))
-        np.minimum(out, const(_EXP_LIMIT.get(dtype.itemsize, 88.0), dtype), out=out)
+        constants = _SIGMOID_CONSTANTS.get(x.dtype)
+        if constants is None:
+            limit = _EXP_LIMIT.get(x.dtype.itemsize, 88.0)
+            constants = _SIGMOID_CONSTANTS[x.dtype] = (const(limit, x.dtype), const(1, x.dtype))
+        limit, one = constants
+        out = np.negative(x)
+        if out.ndim == 0:
+            out = np.asarray(out)
+        np.minimum(out, limit, out=out)
         np.exp(out, out=out)
-        out += const(1, dtype)
+        out += one
         np.reciprocal(out, out=out)
         self.out = out
         return out
