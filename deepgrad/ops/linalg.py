@@ -97,7 +97,12 @@ class Linear(Function):
             _same_dtype(x, weight, "linear")
         out = x @ weight.T
         if bias is not None:
-            out += bias
+            try:
+                out += bias
+            except ValueError:
+                raise RuntimeError(
+                    f"linear: bias of shape {tuple(bias.shape)} doesn't match the output "
+                    f"features {weight.shape[0]} (weight of shape {tuple(weight.shape)})") from None
         return out
 
     def backward(self, grad):

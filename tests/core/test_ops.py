@@ -397,3 +397,27 @@ def test_setitem_no_grad_tensor():
         return y + x
 
     compare(case, [(4, 3)])
+
+
+# ----- float32 fast paths --------------------------------------------------------------------
+
+FLOAT32_CASES = {
+    "sigmoid": lambda lib, x, y: x.sigmoid() * y,
+    "sigmoid_extremes": lambda lib, x, y: (x * 60).sigmoid() + (x * -60).sigmoid(),
+    "relu": lambda lib, x, y: x.relu() + y,
+    "softmax": lambda lib, x, y: x.softmax(-1) * y,
+    "log_softmax": lambda lib, x, y: (x * 30).log_softmax(0) * y,
+    "sum_mean": lambda lib, x, y: x.sum(0) * y.mean(),
+    "binary": lambda lib, x, y: (x + y) * (x - y) / (y * y + 1) + x * 2.5 - 1,
+    "matmul": lambda lib, x, y: x @ y.T,
+    "linear": lambda lib, x, y: lib.nn.functional.linear(x, y, y[:, 0]),
+    "reshape_t": lambda lib, x, y: x.reshape(-1).view(5, 4).T @ y.T,
+}
+
+
+@pytest.mark.parametrize("name", list(FLOAT32_CASES))
+def test_float32_against_torch_float32(name):
+    rng = np.random.default_rng(5)
+    x, y = (rng.uniform(-2, 2, (4, 5)).astype(np.float32) for _ in range(2))
+    outs = compare(FLOAT32_CASES[name], [x, y], atol=2e-5, rtol=2e-5)
+    assert all(o.dtype == np.float32 for o in outs)

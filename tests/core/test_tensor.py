@@ -178,6 +178,10 @@ def test_shape_errors_name_op_and_shapes():
         dg.ones(2, 3).reshape(4, 2)
     with pytest.raises(RuntimeError, match=r"view.*size 6"):
         dg.ones(2, 3).view(5, -1)
+    with pytest.raises(RuntimeError, match=r"linear.*\(5,\).*\(4, 3\)"):
+        dg.nn.functional.linear(dg.ones(2, 3), dg.ones(4, 3), dg.ones(5))
+    with pytest.raises(RuntimeError, match=r"linear.*\(2, 5\).*\(4, 3\)"):
+        dg.nn.functional.linear(dg.ones(2, 5), dg.ones(4, 3))
     with pytest.raises(RuntimeError, match="stack"):
         dg.stack([dg.ones(2), dg.ones(3)])
     with pytest.raises(IndexError, match="out of range"):
