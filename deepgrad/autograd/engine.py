@@ -86,7 +86,9 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
     roots = list(pending)
     consumers = _count_consumers(roots)
     ready = [node for node in roots if node not in consumers]
-    owned = set()  # arrays already handed to a leaf's .grad in this pass: never alias two
+    # arrays a leaf's .grad must not share: those already handed to a leaf in this pass, and
+    # the caller's own gradient arrays (backward(gradient=g) must not alias g)
+    owned = {id(grad) for grad in grads}
 
     def deliver_to_leaf(leaf, grad):
         if leaf._hooks:

@@ -226,3 +226,25 @@ def test_leaf_broadcast_grad_and_dtype():
     x = dg.ones(4, 3)
     (x + b).sum().backward()
     assert b.grad.shape == (3,) and b.grad.dtype == dg.float32 and b.grad.tolist() == [4.0] * 3
+
+
+def test_leaf_grad_does_not_alias_given_gradient():
+    x = dg.ones(3, requires_grad=True)
+    g = dg.tensor([1.0, 2.0, 3.0])
+    (x + 0).backward(g)
+    g.mul_(10)
+    assert x.grad.tolist() == [1.0, 2.0, 3.0]
+    y = dg.ones(3, requires_grad=True)
+    y.backward(g)
+    g.zero_()
+    assert y.grad.tolist() == [10.0, 20.0, 30.0]
+
+
+def test_backward_inputs_and_multiple_roots():
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    w = dg.tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward(inputs=[x])
+    assert x.grad.tolist() == [3.0, 4.0] and w.grad is None
+    h = x * 2
+    dg.autograd.backward([h.sum(), (h * h).sum()])
+    assert x.grad.tolist() == [3.0 + 2 + 8, 4.0 + 2 + 16]
