@@ -22,6 +22,8 @@ _ndarray = np.ndarray
 _asarray = np.asarray
 _new = object.__new__  # skips Tensor.__init__ (its checks are for user data)
 _Tensor = None  # deepgrad.tensor.Tensor, set there once it is defined (no per-call import)
+_FIRST_ONLY = {1: (True,), 2: (True, False), 3: (True, False, False)}
+_SECOND_ONLY = (False, True)
 
 
 class Function:
@@ -40,6 +42,7 @@ class Function:
         Tensor = _Tensor
         node = cls()
         count = len(inputs)
+        first_only = False  # only inputs[0] can be a Tensor: needs_input_grad is known
         if count == 1:
             (a,) = inputs
             if isinstance(a, Tensor):
@@ -48,6 +51,7 @@ class Function:
             else:
                 requires = False
             result = node.forward(a, **options) if options else node.forward(a)
+            first_only = True
         elif count == 2:
             a, b = inputs
             requires = False
@@ -66,6 +70,7 @@ class Function:
             else:
                 requires = False
             result = node.forward(a, b, c, **options) if options else node.forward(a, b, c)
+            first_only = True
         else:
             arrays = list(inputs)
             requires = False
@@ -82,22 +87,28 @@ class Function:
         out = _new(Tensor)
         out._data = result
         if requires and GradMode.enabled:
-            if count == 1:
-                node.parents = inputs
-                node.needs_input_grad = (True,)
-                node.versions = (inputs[0]._version,)
-                out.grad_fn = node
-                out.requires_grad = True
-                return out
-            needs = []
-            versions = []
-            for x in inputs:
-                if isinstance(x, Tensor):
-                    needs.append(x.requires_grad)
-                    versions.append(x._version)
+            if first_only:
+                needs = _FIRST_ONLY[count]
+                versions = (inputs[0]._version, 0, 0) if count == 3 else (inputs[0]._version,)
+            elif count == 2:
+                a, b = inputs
+                if not isinstance(b, Tensor):
+                    needs, versions = _FIRST_ONLY[2], (a._version, 0)
+                elif not isinstance(a, Tensor):
+                    needs, versions = _SECOND_ONLY, (0, b._version)
                 else:
-                    needs.append(False)
-                    versions.append(0)
+                    needs = (a.requires_grad, b.requires_grad)
+                    versions = (a._version, b._version)
+            else:
+                needs = []
+                versions = []
+                for x in inputs:
+                    if isinstance(x, Tensor):
+                        needs.append(x.requires_grad)
+                        versions.append(x._version)
+                    else:
+                        needs.append(False)
+                        versions.append(0)
             node.parents = inputs
             node.needs_input_grad = needs
             node.versions = versions
