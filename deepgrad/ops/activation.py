@@ -21,7 +21,6 @@ class Sigmoid(Function):
 
     __slots__ = ("out",)
 
-
     def forward(self, x):
         x = _float_input(x)
         # e^-z is capped just below the dtype's overflow (88 for float32), so no inf and no
@@ -54,7 +53,6 @@ class Tanh(Function):
 
     __slots__ = ("out",)
 
-
     def forward(self, x):
         self.out = np.tanh(_float_input(x))
         return self.out
@@ -68,7 +66,6 @@ class ReLU(Function):
 
     __slots__ = ("out",)
 
-
     def forward(self, x):
         self.out = np.maximum(x, const(0, x.dtype))  # 0-d zero: half the cost of Python's 0
         return self.out
@@ -81,7 +78,6 @@ class LeakyReLU(Function):
     """z for z > 0, negative_slope·z otherwise (PyTorch's default slope 0.01)."""
 
     __slots__ = ("positive", "slope")
-
 
     def forward(self, x, negative_slope=0.01):
         self.positive, self.slope = x > 0, negative_slope

@@ -232,7 +232,6 @@ class Exp(Function):
 
     __slots__ = ("out",)
 
-
     def forward(self, x):
         self.out = np.exp(_float_input(x))
         return self.out
@@ -343,7 +342,6 @@ class Maximum(Function):
     """Elementwise max; at ties the gradient is split evenly, as PyTorch does."""
 
     __slots__ = ("a", "b")
-
 
     def forward(self, a, b, pick=np.maximum):
         self.a, self.b = a, b

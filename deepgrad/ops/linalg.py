@@ -85,7 +85,6 @@ class Linear(Function):
 
     __slots__ = ("x", "weight")
 
-
     def forward(self, x, weight, bias=None):
         self.x, self.weight = x, weight
         if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:

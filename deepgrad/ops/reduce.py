@@ -184,10 +184,9 @@ class Softmax(Function):
 
     __slots__ = ("out", "axis")
 
-
     def forward(self, x, axis):
-        out = np.subtract(x, x.max(axis, None, True), out=np.empty_like(x))  # 0-d stays an array
-        np.exp(out, out=out)
+        out = x - x.max(axis, None, True)  # (0-d inputs are given 1-d by softmax())
+        np.exp(out, out)
         out /= out.sum(axis, None, None, True)
         self.out, self.axis = out, axis
         return out
@@ -204,9 +203,8 @@ class LogSoftmax(Function):
 
     __slots__ = ("out", "axis")
 
-
     def forward(self, x, axis):
-        out = np.subtract(x, x.max(axis, None, True), out=np.empty_like(x))
+        out = x - x.max(axis, None, True)
         out -= np.log(np.exp(out).sum(axis, None, None, True))
         self.out, self.axis = out, axis
         return out
@@ -386,13 +384,19 @@ def _softmax_dim(input, dim, op):
 def softmax(input, dim=None, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    return Softmax.apply(input, _softmax_dim(input, dim, "softmax"))
+    axis = _softmax_dim(input, dim, "softmax")
+    if input._data.ndim == 0:
+        return Softmax.apply(input.reshape(1), 0).reshape(())
+    return Softmax.apply(input, axis)
 
 
 def log_softmax(input, dim=None, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    return LogSoftmax.apply(input, _softmax_dim(input, dim, "log_softmax"))
+    axis = _softmax_dim(input, dim, "log_softmax")
+    if input._data.ndim == 0:
+        return LogSoftmax.apply(input.reshape(1), 0).reshape(())
+    return LogSoftmax.apply(input, axis)
 
 
 def cumsum(input, dim, dtype=None):
