@@ -16,6 +16,7 @@ from deepgrad.models import vgg as _vgg
 from deepgrad.models.alexnet import AlexNet, alexnet
 from deepgrad.models.lenet import LeNet5, lenet5
 from deepgrad.models.mlp import MLP, mlp
+from deepgrad.models.pretrained import LoadResult, finetune_experiment, load_pretrained
 from deepgrad.models.resnet import (
     BasicBlock,
     Bottleneck,
@@ -40,7 +41,8 @@ from deepgrad.models.vgg import (
 __all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "lenet5",
            "AlexNet", "alexnet", "VGG", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn",
            "vgg13_bn", "vgg16_bn", "vgg19_bn", "ResNet", "BasicBlock", "Bottleneck", "resnet18",
-           "resnet34", "resnet50", "resnet101"]
+           "resnet34", "resnet50", "resnet101", "load_pretrained", "LoadResult",
+           "finetune_experiment"]
 
 MODELS = {}
 MODELS["mlp"] = mlp

@@ -11,7 +11,11 @@ class LeNet5(nn.Module):
 
     def __init__(self, num_classes=10, in_channels=1, activation="relu"):
         super().__init__()
-        act = {"relu": nn.ReLU, "tanh": nn.Tanh}[activation]
+        activations = {"relu": nn.ReLU, "tanh": nn.Tanh}
+        if activation not in activations:
+            raise ValueError(f"LeNet5: activation must be 'relu' or 'tanh' (LeCun's original "
+                             f"used tanh), got {activation!r}")
+        act = activations[activation]
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 6, 5, padding=2), act(), nn.MaxPool2d(2),
             nn.Conv2d(6, 16, 5), act(), nn.MaxPool2d(2))
@@ -24,6 +28,8 @@ class LeNet5(nn.Module):
 
 
 def lenet5(num_classes=10, in_channels=1, activation="relu"):
+    """LeNet-5 for 1×28×28 inputs (61,706 parameters with 10 classes); ``activation`` is
+    ``'relu'`` (default, trains faster) or ``'tanh'`` (the 1998 paper's choice)."""
     return LeNet5(num_classes, in_channels, activation)
 
 
