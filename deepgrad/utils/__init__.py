@@ -1,1 +1,1 @@
-"""Utilities: ``deepgrad.utils.data`` (datasets, samplers, loaders)."""
+"""Utilities: ``deepgrad.utils.data`` (datasets, samplers, loaders), as ``torch.utils``."""
