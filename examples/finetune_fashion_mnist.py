@@ -8,7 +8,9 @@ them, each trained the same number of epochs on the same 250 images:
 * scratch: the same network from random weights;
 * linear probe: pre-trained body frozen (``model.requires_grad_(False)``), new 5-way head;
 * fine-tune: everything trains, the pre-trained body at a tenth of the head's learning rate
-  (two optimizer parameter groups).
+  (two optimizer parameter groups);
+* conv transfer: only the convolutions are copied, the fully connected layers start fresh,
+  everything trains at the full learning rate.
 
 Accuracy is measured on all 5,000 test images of classes 5-9. The work is done by
 ``deepgrad.models.finetune_experiment``; numbers are in benchmarks/RESULTS.md.
@@ -28,7 +30,7 @@ def main(model="lenet5", per_class=50, seeds=(0,), pretrain_epochs=3, finetune_e
                                 pretrain_epochs=pretrain_epochs,
                                 finetune_epochs=finetune_epochs) for seed in seeds]
     print(f"\n{model}, {per_class} labelled images per class, seeds {list(seeds)}:")
-    for variant in ("scratch", "linear_probe", "finetune"):
+    for variant in ("scratch", "linear_probe", "finetune", "conv_transfer"):
         values = np.array([run[variant] for run in runs])
         print(f"  {variant:>12}: test accuracy {values.mean():.4f} "
               f"(min {values.min():.4f}, max {values.max():.4f})")

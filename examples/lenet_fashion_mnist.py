@@ -10,6 +10,9 @@ rate, batch 128, and random horizontal flips (a shirt mirrored is still a shirt)
 Measured (2 shared CPU cores): 15 epochs, about 91% test accuracy -- see benchmarks/RESULTS.md.
 
 Run:  python examples/lenet_fashion_mnist.py [--epochs 15] [--activation relu|tanh]
+      python examples/lenet_fashion_mnist.py --model resnet18 --epochs 10 --lr 0.1
+(any zoo model with ``small_input``: 3×3 stride-1 stem, no max-pool; slow on a CPU, see
+RESULTS.md for a measured epoch time)
 """
 
 import argparse
@@ -20,7 +23,7 @@ import numpy as np
 import deepgrad as dg
 from deepgrad import nn, optim
 from deepgrad.datasets import FashionMNIST
-from deepgrad.models import lenet5
+from deepgrad.models import get_model, lenet5
 from deepgrad.train import Callback, evaluate, fit
 
 
@@ -48,7 +51,8 @@ class RandomHorizontalFlip(Callback):
         self.images[flip] = self.pristine[flip, ..., ::-1]
 
 
-def main(epochs=15, activation="relu", lr=0.05, batch_size=128, limit=None, verbose=1):
+def main(epochs=15, activation="relu", lr=0.05, batch_size=128, limit=None, verbose=1,
+         model_name="lenet5", steps_per_epoch=None):
     dg.manual_seed(0)
     x_train, y_train, x_test, y_test = load_fashion_mnist()
     if limit:
@@ -56,17 +60,24 @@ def main(epochs=15, activation="relu", lr=0.05, batch_size=128, limit=None, verb
     x_val, y_val = x_train[-5000:], y_train[-5000:]
     x_train, y_train = x_train[:-5000].copy(), y_train[:-5000]
 
-    model = lenet5(num_classes=10, activation=activation)
+    if model_name == "lenet5":
+        model = lenet5(num_classes=10, activation=activation)
+    else:
+        model = get_model(model_name, num_classes=10, in_channels=1, small_input=True)
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     start = time.perf_counter()
     fit(model, (x_train, y_train), val_data=(x_val, y_val), loss=nn.CrossEntropyLoss(),
         optimizer=optimizer, scheduler=scheduler, epochs=epochs, batch_size=batch_size,
-        metrics=["accuracy"], verbose=verbose, callbacks=[RandomHorizontalFlip(x_train)])
+        metrics=["accuracy"], verbose=verbose, callbacks=[RandomHorizontalFlip(x_train)],
+        steps_per_epoch=steps_per_epoch)
     seconds = time.perf_counter() - start
+    steps = steps_per_epoch or -(-len(x_train) // batch_size)
+    print(f"{model_name}: {epochs} epoch(s) of {steps} steps in {seconds:.0f} s "
+          f"({seconds / epochs:.1f} s/epoch, {1000 * seconds / epochs / steps:.0f} ms/step)")
     accuracy = evaluate(model, (x_test, y_test))["accuracy"]
-    print(f"LeNet-5 ({activation}), {epochs} epochs in {seconds:.0f} s "
-          f"({seconds / epochs:.1f} s/epoch): test accuracy {accuracy:.4f}")
+    print(f"{model_name} ({activation if model_name == 'lenet5' else 'relu'}): "
+          f"test accuracy {accuracy:.4f}")
     return accuracy, seconds
 
 
@@ -75,5 +86,9 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--activation", default="relu", choices=["relu", "tanh"])
     parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--model", default="lenet5")
+    parser.add_argument("--steps-per-epoch", type=int, default=None,
+                        help="stop each epoch early (to time a model)")
     args = parser.parse_args()
-    main(args.epochs, args.activation, args.lr)
+    main(args.epochs, args.activation, args.lr, model_name=args.model,
+         steps_per_epoch=args.steps_per_epoch)

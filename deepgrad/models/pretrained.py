@@ -203,6 +203,9 @@ def finetune_experiment(model="lenet5", pretrain_classes=(0, 1, 2, 3, 4),
        * ``linear_probe``: body frozen (``requires_grad_(False)``), only the head trains;
        * ``finetune``: everything trains, the body at ``lr * body_lr_scale`` (two parameter
          groups);
+       * ``conv_transfer``: only the convolution (and batch-norm) weights are copied, every
+         Linear layer starts fresh, and everything trains at ``lr`` -- early features are the
+         most general, the fully connected layers the most specific to the old classes;
        and, for comparison, ``scratch``: the same architecture from random weights, all at ``lr``.
     Each of the three trains ``finetune_epochs`` epochs on the same few images; accuracy is
     measured on all test images of ``target_classes``.
@@ -249,14 +252,18 @@ def finetune_experiment(model="lenet5", pretrain_classes=(0, 1, 2, 3, 4),
     x_few, y_few = x_tgt[few], y_tgt[few]
     x_tgt_test, y_tgt_test = select(x_test, y_test, target_classes)
 
-    for variant in ("scratch", "linear_probe", "finetune"):
+    linear_prefixes = tuple(f"{name}." for name, module in build(pretrain_classes).named_modules()
+                            if isinstance(module, nn.Linear))
+    for variant in ("scratch", "linear_probe", "finetune", "conv_transfer"):
         start = time.perf_counter()
         deepgrad.manual_seed(seed + 1)  # the same new head for every variant
         net = build(pretrain_classes)
-        if variant != "scratch":
+        if variant == "conv_transfer":
+            load_pretrained(net, state, exclude=linear_prefixes)
+        elif variant != "scratch":
             load_pretrained(net, state)
         head = _replace_head(net, len(target_classes))
-        if variant == "scratch":
+        if variant in ("scratch", "conv_transfer"):
             optimizer = optim.SGD(net.parameters(), lr=lr, momentum=0.9)
         elif variant == "linear_probe":
             net.requires_grad_(False)

@@ -149,6 +149,6 @@ def test_finetune_experiment_on_tiny_data():
     results = models.finetune_experiment(
         pretrain_classes=(0, 1), target_classes=(2, 3), per_class=5, pretrain_epochs=1,
         finetune_epochs=2, batch_size=5, data=(x, y, x, y), verbose=False)
-    for key in ("pretrain_accuracy", "scratch", "linear_probe", "finetune"):
+    for key in ("pretrain_accuracy", "scratch", "linear_probe", "finetune", "conv_transfer"):
         assert 0.0 <= results[key] <= 1.0
     assert results["per_class"] == 5 and results["model"] == "lenet5"
