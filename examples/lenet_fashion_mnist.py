@@ -10,7 +10,7 @@ rate, batch 128, and random horizontal flips (a shirt mirrored is still a shirt)
 Measured (2 shared CPU cores): 15 epochs, about 91% test accuracy -- see benchmarks/RESULTS.md.
 
 Run:  python examples/lenet_fashion_mnist.py [--epochs 15] [--activation relu|tanh]
-      python examples/lenet_fashion_mnist.py --model resnet18 --epochs 10 --lr 0.1
+      python examples/lenet_fashion_mnist.py --model resnet18 --width 16 --epochs 4 --lr 0.1
 (any zoo model with ``small_input``: 3×3 stride-1 stem, no max-pool; slow on a CPU, see
 RESULTS.md for a measured epoch time)
 """
@@ -52,7 +52,7 @@ class RandomHorizontalFlip(Callback):
 
 
 def main(epochs=15, activation="relu", lr=0.05, batch_size=128, limit=None, verbose=1,
-         model_name="lenet5", steps_per_epoch=None):
+         model_name="lenet5", steps_per_epoch=None, width=64):
     dg.manual_seed(0)
     x_train, y_train, x_test, y_test = load_fashion_mnist()
     if limit:
@@ -63,7 +63,8 @@ def main(epochs=15, activation="relu", lr=0.05, batch_size=128, limit=None, verb
     if model_name == "lenet5":
         model = lenet5(num_classes=10, activation=activation)
     else:
-        model = get_model(model_name, num_classes=10, in_channels=1, small_input=True)
+        extra = {"width": width} if model_name.startswith("resnet") else {}
+        model = get_model(model_name, num_classes=10, in_channels=1, small_input=True, **extra)
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     start = time.perf_counter()
@@ -87,8 +88,9 @@ if __name__ == "__main__":
     parser.add_argument("--activation", default="relu", choices=["relu", "tanh"])
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--model", default="lenet5")
+    parser.add_argument("--width", type=int, default=64, help="ResNet stem channels")
     parser.add_argument("--steps-per-epoch", type=int, default=None,
                         help="stop each epoch early (to time a model)")
     args = parser.parse_args()
     main(args.epochs, args.activation, args.lr, model_name=args.model,
-         steps_per_epoch=args.steps_per_epoch)
+         steps_per_epoch=args.steps_per_epoch, width=args.width)

@@ -151,3 +151,25 @@ def test_lenet5_with_torch_weights_matches_torch(activation):
     x = np.random.default_rng(2).standard_normal((4, 1, 28, 28)).astype(np.float32)
     _close(ours(dg.tensor(x)).detach().numpy(), reference(torch.tensor(x)).detach().numpy(),
            1e-5)
+
+
+def test_resnet_width_keeps_keys_and_scales_channels():
+    narrow = models.resnet18(num_classes=10, in_channels=1, small_input=True, width=16)
+    assert list(narrow.state_dict()) == list(models.resnet18(small_input=True).state_dict())
+    assert narrow.layer4[0].downsample[0].weight.shape == (128, 64, 1, 1)
+    assert narrow.fc.in_features == 128 and narrow(dg.randn(2, 1, 28, 28)).shape == (2, 10)
+    # convolutions 697,488 + BN γ/β 2·5·(16 + 32 + 64 + 128) = 2,400 + fc 128·10 + 10
+    assert _count(narrow) == 701_178
+    assert models.resnet50(width=16).fc.in_features == 512
+
+
+@pytest.mark.slow
+def test_lenet5_fashion_mnist_reaches_90_percent():
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
+    import lenet_fashion_mnist
+
+    accuracy, _ = lenet_fashion_mnist.main(epochs=15, verbose=0)
+    assert accuracy >= 0.90
