@@ -14,8 +14,11 @@ class ArrayImageDataset(Dataset):
 
     ``ds[i]`` is ``(image, label)``: the image as ``_sample_array`` makes it (a NumPy array)
     passed through ``transform`` if one is given, else wrapped as a Tensor; the label as a
-    Python int passed through ``target_transform``. Without transforms, the ``DataLoader``
-    fetches whole batches by fancy indexing (``_batch_fetcher``).
+    Python int passed through ``target_transform``. The ``DataLoader`` fetches whole batches by
+    fancy indexing (``_batch_fetcher``) when there is no ``target_transform`` and the
+    ``transform`` is absent or batchable (``ToTensor``, ``Normalize``, the augmentations, and
+    ``Compose`` of those): the batch then goes through the transform at once, each random
+    augmentation drawing per image.
     """
 
     classes = []
@@ -39,13 +42,21 @@ class ArrayImageDataset(Dataset):
         return image, target
 
     def _batch_fetcher(self):
-        if self.transform is not None or self.target_transform is not None:
+        if self.target_transform is not None:
             return None
+        transform = None
+        if self.transform is not None:
+            # a pipeline of ToTensor / Normalize / the augmentations runs on the whole batch
+            transform = getattr(self.transform, "_batch_fn", lambda: None)()
+            if transform is None:
+                return None
         data, targets = self.data._data, self.targets._data
 
         def fetch(indices):
-            return [Tensor._from_op(self._sample_array(data[indices]), None),
-                    Tensor._from_op(targets[indices], None)]
+            images = self._sample_array(data[indices])
+            images = transform(images) if transform is not None \
+                else Tensor._from_op(images, None)
+            return [images, Tensor._from_op(targets[indices], None)]
 
         return fetch
 

@@ -104,8 +104,15 @@ def _fill_array(fill, channels, dtype):
     return fill.reshape(1, -1, 1, 1)
 
 
+class _Augment:
+    """Augmentations take N×C×H×W batches as they are (one draw per image)."""
+
+    def _batch_fn(self):
+        return self
+
+
 # ----- crops and flips -------------------------------------------------------------------
-class RandomCrop:
+class RandomCrop(_Augment):
     """Pad (optional), then cut a random ``size`` window: ``top ~ U{0..H − h}``,
     ``left ~ U{0..W − w}``.
 
@@ -158,7 +165,7 @@ class RandomCrop:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
 
 
-class _RandomFlip:
+class _RandomFlip(_Augment):
     axis = -1
 
     def __init__(self, p=0.5):
@@ -189,7 +196,7 @@ class RandomVerticalFlip(_RandomFlip):
     axis = -2
 
 
-class CenterCrop:
+class CenterCrop(_Augment):
     """Cut the central ``size`` window: ``top = round((H − h) / 2)``,
     ``left = round((W − w) / 2)``; an image smaller than ``size`` is padded with zeros first."""
 
@@ -238,7 +245,7 @@ def _resize_matrix(n_in, n_out, mode, dtype):
     return matrix.astype(dtype)
 
 
-class Resize:
+class Resize(_Augment):
     """Resize to ``size``: a (h, w) pair, or an int that the *shorter* edge is matched to
     (keeping the aspect ratio, torchvision's rule). Bilinear or nearest interpolation as in
     ``torch.nn.functional.interpolate(align_corners=False)``, done as two small matrix
@@ -295,37 +302,48 @@ def _warp(x, inverse, mode, fill):
     n, channels, height, width = x.shape
     dtype = _work_dtype(x.dtype)
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    xs = (np.arange(width) - cx)[None, None, :]
-    ys = (np.arange(height) - cy)[None, :, None]
-    m = inverse[:, :, :, None, None]
-    src_x = m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2] + cx  # N×H×W
-    src_y = m[:, 1, 0] * xs + m[:, 1, 1] * ys + m[:, 1, 2] + cy
+    # coordinates in float64 for float64 images (exact tests), float32 otherwise (speed)
+    coord = np.float64 if x.dtype == np.float64 else np.float32
+    xs = (np.arange(width) - cx).astype(coord)[None, None, :]
+    ys = (np.arange(height) - cy).astype(coord)[None, :, None]
+    m = inverse.astype(coord)[:, :, :, None, None]
+    src_x = m[:, 0, 0] * xs + m[:, 0, 1] * ys + (m[:, 0, 2] + coord(cx))  # N×H×W
+    src_y = m[:, 1, 0] * xs + m[:, 1, 1] * ys + (m[:, 1, 2] + coord(cy))
     hwc = x.transpose(0, 2, 3, 1)  # gather whole pixels (all channels) at once
     batch = np.arange(n)[:, None, None]
     fill = _fill_array(fill, channels, dtype).reshape(1, 1, 1, -1)
     if mode == "nearest":
-        col, row = np.rint(src_x).astype(np.int64), np.rint(src_y).astype(np.int64)
+        col, row = np.rint(src_x).astype(np.intp), np.rint(src_y).astype(np.intp)
         inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
-        values = hwc[batch, np.clip(row, 0, height - 1), np.clip(col, 0, width - 1)]
-        out = np.where(inside[..., None], values.astype(dtype), fill)
+        np.clip(row, 0, height - 1, out=row)
+        np.clip(col, 0, width - 1, out=col)
+        flat = (batch * height + row) * width + col  # one gather on the N·H·W pixel table
+        values = hwc.reshape(n * height * width, channels)[flat]
+        if values.dtype != dtype:
+            values = values.astype(dtype)
+        out = np.where(inside[..., None], values, fill) if not inside.all() else values
     else:
-        col0, row0 = np.floor(src_x).astype(np.int64), np.floor(src_y).astype(np.int64)
-        fx, fy = (src_x - col0).astype(dtype), (src_y - row0).astype(dtype)
+        floor_x, floor_y = np.floor(src_x), np.floor(src_y)
+        fx, fy = (src_x - floor_x).astype(dtype), (src_y - floor_y).astype(dtype)
+        col0, row0 = floor_x.astype(np.intp), floor_y.astype(np.intp)
+        table = hwc.reshape(n * height * width, channels)
         out = np.zeros((n, height, width, channels), dtype=dtype)
         coverage = np.zeros((n, height, width), dtype=dtype)
         for dr, wr in ((0, 1 - fy), (1, fy)):
+            row = row0 + dr
+            row_ok = (row >= 0) & (row < height)
+            base = batch * height + np.clip(row, 0, height - 1)
             for dc, wc in ((0, 1 - fx), (1, fx)):
-                row, col = row0 + dr, col0 + dc
-                inside = (row >= 0) & (row < height) & (col >= 0) & (col < width)
-                weight = wr * wc * inside
-                out += hwc[batch, np.clip(row, 0, height - 1),
-                           np.clip(col, 0, width - 1)] * weight[..., None]
+                col = col0 + dc
+                weight = wr * wc
+                weight *= row_ok & (col >= 0) & (col < width)
+                out += table[base * width + np.clip(col, 0, width - 1)] * weight[..., None]
                 coverage += weight
         out = out * coverage[..., None] + (1 - coverage[..., None]) * fill
     return _cast_back(out.transpose(0, 3, 1, 2), x.dtype)
 
 
-class RandomAffine:
+class RandomAffine(_Augment):
     """Random rotation, translation, scale and shear about the image centre (torchvision's
     ``RandomAffine``): angle ~ U(degrees), shift ~ round(U(±translate·size)) pixels,
     scale ~ U(scale), shear ~ U(shear) degrees. The angle is applied as torchvision's
@@ -399,7 +417,7 @@ class RandomRotation(RandomAffine):
 
 
 # ----- erasing, noise, colour --------------------------------------------------------------
-class RandomErasing:
+class RandomErasing(_Augment):
     """With probability ``p``, set a random rectangle to ``value`` (torchvision's rule): area
     fraction ~ U(scale), log aspect ratio ~ U(log ratio), ``h = round(√(area·r))``,
     ``w = round(√(area/r))``; up to 10 tries for a rectangle that fits, else no change.
@@ -452,7 +470,7 @@ class RandomErasing:
         return f"RandomErasing(p={self.p}, scale={self.scale}, ratio={self.ratio})"
 
 
-class GaussianNoise:
+class GaussianNoise(_Augment):
     """``x + N(mean, sigma²)`` noise on a float image, clamped to [0, 1] when ``clip``
     (torchvision's ``v2.GaussianNoise``)."""
 
@@ -484,7 +502,7 @@ def _grayscale(x):
     return x
 
 
-class ColorJitter:
+class ColorJitter(_Augment):
     """Random brightness, contrast and saturation (torchvision's ``ColorJitter`` without hue),
     applied in a random order, each with a factor f ~ U(max(0, 1 − v), 1 + v):
 

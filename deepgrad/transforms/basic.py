@@ -18,6 +18,19 @@ class Compose:
             x = transform(x)
         return x
 
+    def _batch_fn(self):
+        """The same pipeline on a whole batch, or None if one step only works per image."""
+        steps = [getattr(t, "_batch_fn", lambda: None)() for t in self.transforms]
+        if any(step is None for step in steps):
+            return None
+
+        def run(batch):
+            for step in steps:
+                batch = step(batch)
+            return batch
+
+        return run
+
     def __repr__(self):
         inner = "".join(f"\n    {t!r}" for t in self.transforms)
         return f"Compose({inner}\n)"
@@ -43,6 +56,26 @@ class ToTensor:
             out *= np.float32(1 / 255)
             return Tensor._from_op(out, None)
         return Tensor._from_op(np.ascontiguousarray(chw), None)
+
+    def _batch_fn(self):
+        return self._batch
+
+    @staticmethod
+    def _batch(images):
+        """N×H×W or N×H×W×C images → N×C×H×W, as ``__call__`` does to each."""
+        array = images._data if isinstance(images, Tensor) else np.asarray(images)
+        if array.ndim == 3:
+            array = array[:, None]
+        elif array.ndim == 4:
+            array = array.transpose(0, 3, 1, 2)
+        else:
+            raise ValueError(f"ToTensor: a batch should be N×H×W or N×H×W×C, got shape "
+                             f"{array.shape}")
+        if array.dtype == np.uint8:
+            out = array.astype(np.float32)
+            out *= np.float32(1 / 255)
+            return Tensor._from_op(out, None)
+        return Tensor._from_op(np.ascontiguousarray(array), None)
 
     def __repr__(self):
         return "ToTensor()"
@@ -80,6 +113,9 @@ class Normalize:
             tensor._bump_version()
             return tensor
         return Tensor._from_op((array - mean) / std, None)
+
+    def _batch_fn(self):
+        return self  # works on (..., C, H, W)
 
     def __repr__(self):
         return f"Normalize(mean={self.mean}, std={self.std})"

@@ -260,3 +260,27 @@ def test_available_reports_found_and_missing(tmp_path):
     assert rows["FashionMNIST"][0] is HAVE_DEBIAN
     if not HAVE_DEBIAN:
         assert "dataset-fashion-mnist" in rows["FashionMNIST"][1]
+
+
+def test_batchable_transforms_run_on_whole_batches_with_the_same_result(tmp_path):
+    _mnist_files(tmp_path, n=10)
+    tf = Compose([ToTensor(), Normalize([0.5], [0.25])])
+    ds = MNIST(root=tmp_path, train=False, transform=tf)
+    assert ds._batch_fetcher() is not None
+    fast = list(DataLoader(ds, batch_size=4))
+    slow = list(DataLoader(ds, batch_size=4, collate_fn=lambda b: [
+        dg.stack([x for x, _ in b]), dg.tensor([y for _, y in b])]))
+    for (a, b), (c, d) in zip(fast, slow):
+        assert a.shape == c.shape == (a.shape[0], 1, 28, 28) and a.dtype == c.dtype
+        np.testing.assert_allclose(a.numpy(), c.numpy(), rtol=1e-6)
+        assert b.tolist() == d.tolist()
+    from deepgrad.transforms import Lambda
+
+    assert MNIST(root=tmp_path, train=False, transform=Lambda(lambda x: x))._batch_fetcher() \
+        is None
+    folder = tmp_path / "cifar-10-batches-bin"
+    folder.mkdir()
+    _cifar_records(3, 0).tofile(folder / "test_batch.bin")
+    cifar = CIFAR10(root=tmp_path, train=False, transform=ToTensor())
+    batch = next(iter(DataLoader(cifar, batch_size=3)))[0]
+    np.testing.assert_array_equal(batch.numpy()[2], cifar[2][0].numpy())
