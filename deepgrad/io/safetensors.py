@@ -20,6 +20,7 @@ JSON node kinds of ``"structure"``::
 import json
 import math
 import os
+import struct
 import tempfile
 
 import numpy as np
@@ -126,7 +127,8 @@ def atomic_write_safetensors(path, arrays, metadata=None):
 
 
 def save(obj, f):
-    """Save ``obj`` to the file ``f`` (a path) in the safetensors format.
+    """Save ``obj`` to ``f`` — a path (written atomically) or a binary file object — in the
+    safetensors format.
 
     ``obj``: a Tensor, or dicts/lists/tuples nesting tensors, NumPy arrays, numbers, strings,
     bools and None — a model's ``state_dict()``, an optimizer's, a whole training checkpoint.
@@ -135,7 +137,28 @@ def save(obj, f):
     arrays = {}
     structure = _encode(obj, arrays, {})
     metadata = {"format": FORMAT, "structure": json.dumps(structure, allow_nan=False)}
+    if hasattr(f, "write"):
+        from safetensors.numpy import save as _serialize
+
+        f.write(_serialize(arrays, metadata=metadata))
+        return
     atomic_write_safetensors(f, arrays, metadata)
+
+
+def _read_buffer(f):
+    """``(arrays, metadata)`` from a binary file object holding a safetensors payload."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as _deserialize
+
+    payload = f.read()
+    try:
+        (size,) = struct.unpack("<Q", payload[:8])
+        header = json.loads(payload[8:8 + size])
+        arrays = _deserialize(payload)
+    except (SafetensorError, struct.error, ValueError, TypeError) as error:
+        raise RuntimeError(f"deepgrad.load: the buffer is not a readable safetensors payload "
+                           f"({error}); deepgrad never unpickles data.") from None
+    return arrays, header.get("__metadata__") or {}
 
 
 def read_safetensors(path, who="deepgrad.load"):
@@ -174,13 +197,14 @@ def load(f, map_location=None, weights_only=True):
     """Load what ``save`` wrote. A plain safetensors file (say, from
     ``safetensors.torch.save_file``) loads as a dict of tensors. ``map_location`` and
     ``weights_only`` are accepted for PyTorch compatibility (loading is always weights-only)."""
-    arrays, metadata = read_safetensors(f)
+    arrays, metadata = _read_buffer(f) if hasattr(f, "read") else read_safetensors(f)
     if "structure" not in metadata:
         return {key: Tensor._from_op(array, None) for key, array in arrays.items()}
     try:
         structure = json.loads(metadata["structure"])
         return _decode(structure, arrays, {})
     except (ValueError, KeyError, TypeError) as error:
-        raise RuntimeError(f"deepgrad.load: {os.fspath(f)} has a damaged 'structure' entry "
+        where = "the buffer" if hasattr(f, "read") else os.fspath(f)
+        raise RuntimeError(f"deepgrad.load: {where} has a damaged 'structure' entry "
                            f"in its metadata ({type(error).__name__}: {error}); save the "
                            f"object again.") from None

@@ -207,3 +207,15 @@ def test_training_state_errors(tmp_path):
         load_training_state(tmp_path / "w.safetensors", model)
     with pytest.raises(FileNotFoundError):
         load_training_state(tmp_path / "missing.safetensors", model)
+
+
+def test_save_load_through_file_objects():
+    import io
+
+    buffer = io.BytesIO()
+    dg.save({"w": dg.arange(3), "t": (1, "a")}, buffer)
+    buffer.seek(0)
+    back = dg.load(buffer)
+    assert back["t"] == (1, "a") and back["w"].tolist() == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="not a readable safetensors"):
+        dg.load(io.BytesIO(b"\x80\x04junk"))
