@@ -1,7 +1,9 @@
 """``save``/``load``: any nesting of tensors and plain values in one safetensors file.
 
 The file is a standard safetensors file (written by the ``safetensors`` package): every tensor
-or NumPy array is stored under a generated key ``t0, t1, ...``; the nesting around them —
+or NumPy array is stored under its path in the object (``"fc.weight"`` for a state_dict entry,
+``"optimizer.state.0.exp_avg"`` inside a checkpoint), so torch reads a saved state_dict with
+``safetensors.torch.load_file`` under its own names; the nesting around the tensors —
 dicts (any hashable JSON-able keys), lists, tuples, numbers, strings, bools, None — is kept as
 JSON in the header metadata under ``"structure"``. Loading parses JSON and arrays only, so it
 cannot run code (unlike pickle).
@@ -32,7 +34,17 @@ __all__ = ["save", "load", "atomic_write_safetensors", "read_safetensors", "FORM
 FORMAT = "deepgrad/1"
 
 
-def _encode(obj, arrays, memo):
+def _tensor_name(path, arrays):
+    """The tensor's key in the file: its path in the structure ("model.fc.weight"), so a saved
+    state_dict reads in torch (``safetensors.torch.load_file``) under PyTorch's own names."""
+    name = ".".join(path) or "tensor"
+    candidate, n = name, 1
+    while candidate in arrays:
+        candidate, n = f"{name}#{n}", n + 1
+    return candidate
+
+
+def _encode(obj, arrays, memo, path=()):
     if isinstance(obj, (Tensor, np.ndarray)):
         is_tensor = isinstance(obj, Tensor)
         array = obj._data if is_tensor else obj
@@ -41,16 +53,18 @@ def _encode(obj, arrays, memo):
                             f"(only bool, integer and floating dtypes)")
         key = memo.get(id(obj))
         if key is None:  # the same tensor twice is stored once
-            key = memo[id(obj)] = f"t{len(arrays)}"
+            key = memo[id(obj)] = _tensor_name(path, arrays)
             arrays[key] = np.ascontiguousarray(array)
         return {"__tensor__": key, "shape": list(array.shape), "ndarray": not is_tensor}
     if isinstance(obj, dict):
-        return {"__dict__": [[_encode(k, arrays, memo), _encode(v, arrays, memo)]
+        return {"__dict__": [[_encode(k, arrays, memo, path + ("key",)),
+                              _encode(v, arrays, memo, path + (str(k),))]
                              for k, v in obj.items()]}
     if isinstance(obj, tuple):
-        return {"__tuple__": [_encode(v, arrays, memo) for v in obj]}
+        return {"__tuple__": [_encode(v, arrays, memo, path + (str(i),))
+                              for i, v in enumerate(obj)]}
     if isinstance(obj, list):
-        return [_encode(v, arrays, memo) for v in obj]
+        return [_encode(v, arrays, memo, path + (str(i),)) for i, v in enumerate(obj)]
     if isinstance(obj, (np.bool_, np.integer, np.floating)):
         obj = obj.item()
     if obj is None or isinstance(obj, (bool, int, str)):
