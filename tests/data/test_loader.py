@@ -10,6 +10,7 @@ import torch.utils.data as tdata
 import deepgrad as dg
 from deepgrad.utils.data import (
     BatchSampler,
+    ChainDataset,
     ConcatDataset,
     DataLoader,
     Dataset,
@@ -21,6 +22,7 @@ from deepgrad.utils.data import (
     TensorDataset,
     WeightedRandomSampler,
     default_collate,
+    get_worker_info,
     random_split,
 )
 
@@ -272,3 +274,6 @@ def test_iterable_dataset():
             return 7
 
     assert len(DataLoader(Sized(), batch_size=3)) == len(tdata.DataLoader(Sized(), batch_size=3))
+    chained = Stream() + Sized()
+    assert list(chained) == list(range(7)) * 2 and len(ChainDataset([Sized(), Sized()])) == 14
+    assert get_worker_info() is None and tdata.get_worker_info() is None

@@ -10,8 +10,9 @@ A ``Dataset`` answers ``len`` and ``[i]`` (``dataset.py``); a sampler yields ind
 """
 
 from deepgrad.utils.data._collate import default_collate, default_convert
-from deepgrad.utils.data.dataloader import DataLoader
+from deepgrad.utils.data.dataloader import DataLoader, get_worker_info
 from deepgrad.utils.data.dataset import (
+    ChainDataset,
     ConcatDataset,
     Dataset,
     IterableDataset,
@@ -28,7 +29,7 @@ from deepgrad.utils.data.sampler import (
     WeightedRandomSampler,
 )
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset",
+__all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "ConcatDataset", "Subset",
            "random_split", "Sampler", "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "BatchSampler", "WeightedRandomSampler", "default_collate",
-           "default_convert", "DataLoader"]
+           "default_convert", "DataLoader", "get_worker_info"]

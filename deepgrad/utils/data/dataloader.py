@@ -6,7 +6,13 @@ from deepgrad.utils.data._collate import default_collate, default_convert
 from deepgrad.utils.data.dataset import Dataset, IterableDataset
 from deepgrad.utils.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "get_worker_info"]
+
+
+def get_worker_info():
+    """Always None: deepgrad loads in the calling process (as torch does with num_workers=0),
+    so code written for torch's worker processes takes its single-process branch."""
+    return None
 
 
 class DataLoader:
