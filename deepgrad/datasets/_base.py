@@ -16,9 +16,9 @@ class ArrayImageDataset(Dataset):
     passed through ``transform`` if one is given, else wrapped as a Tensor; the label as a
     Python int passed through ``target_transform``. The ``DataLoader`` fetches whole batches by
     fancy indexing (``_batch_fetcher``) when there is no ``target_transform`` and the
-    ``transform`` is absent or batchable (``ToTensor``, ``Normalize``, the augmentations, and
-    ``Compose`` of those): the batch then goes through the transform at once, each random
-    augmentation drawing per image.
+    ``transform`` is absent or batchable (``ToTensor``, or ``Compose([ToTensor(), ...])``
+    followed by ``Normalize`` and the augmentations): the batch then goes through the
+    transform at once, each random augmentation drawing per image.
     """
 
     classes = []
@@ -47,7 +47,8 @@ class ArrayImageDataset(Dataset):
         transform = None
         if self.transform is not None:
             # a pipeline of ToTensor / Normalize / the augmentations runs on the whole batch
-            transform = getattr(self.transform, "_batch_fn", lambda: None)()
+            batch_fn = getattr(self.transform, "_batch_fn", None)
+            transform = batch_fn(nchw=False) if batch_fn is not None else None
             if transform is None:
                 return None
         data, targets = self.data._data, self.targets._data

@@ -107,8 +107,9 @@ def _fill_array(fill, channels, dtype):
 class _Augment:
     """Augmentations take N×C×H×W batches as they are (one draw per image)."""
 
-    def _batch_fn(self):
-        return self
+    def _batch_fn(self, nchw=False):
+        # a data set's raw batch (N×H×W) would pass for one C×H×W image: per image only
+        return self if nchw else None
 
 
 # ----- crops and flips -------------------------------------------------------------------

@@ -18,11 +18,17 @@ class Compose:
             x = transform(x)
         return x
 
-    def _batch_fn(self):
-        """The same pipeline on a whole batch, or None if one step only works per image."""
-        steps = [getattr(t, "_batch_fn", lambda: None)() for t in self.transforms]
-        if any(step is None for step in steps):
-            return None
+    def _batch_fn(self, nchw=False):
+        """The same pipeline on a whole batch of raw samples, or None if a step only works
+        per image. ``nchw``: whether the batch already is N×C×H×W (true after ``ToTensor``;
+        a data set's raw N×H×W(×C) pixels are not, and per-image augmentations need it)."""
+        steps = []
+        for t in self.transforms:
+            step = t._batch_fn(nchw) if hasattr(t, "_batch_fn") else None
+            if step is None:
+                return None
+            steps.append(step)
+            nchw = nchw or isinstance(t, ToTensor)
 
         def run(batch):
             for step in steps:
@@ -57,8 +63,8 @@ class ToTensor:
             return Tensor._from_op(out, None)
         return Tensor._from_op(np.ascontiguousarray(chw), None)
 
-    def _batch_fn(self):
-        return self._batch
+    def _batch_fn(self, nchw=False):
+        return None if nchw else self._batch
 
     @staticmethod
     def _batch(images):
@@ -114,8 +120,8 @@ class Normalize:
             return tensor
         return Tensor._from_op((array - mean) / std, None)
 
-    def _batch_fn(self):
-        return self  # works on (..., C, H, W)
+    def _batch_fn(self, nchw=False):
+        return self if nchw else None  # works on (..., C, H, W)
 
     def __repr__(self):
         return f"Normalize(mean={self.mean}, std={self.std})"

@@ -278,6 +278,15 @@ def test_batchable_transforms_run_on_whole_batches_with_the_same_result(tmp_path
 
     assert MNIST(root=tmp_path, train=False, transform=Lambda(lambda x: x))._batch_fetcher() \
         is None
+    from deepgrad.transforms import RandomCrop, RandomHorizontalFlip
+
+    # raw N×28×28 pixels are not N×C×H×W: augmentations before ToTensor stay per image
+    assert MNIST(root=tmp_path, train=False,
+                 transform=RandomHorizontalFlip())._batch_fetcher() is None
+    augmented = MNIST(root=tmp_path, train=False,
+                      transform=Compose([ToTensor(), RandomCrop(28, padding=2)]))
+    assert augmented._batch_fetcher() is not None
+    assert next(iter(DataLoader(augmented, batch_size=4)))[0].shape == (4, 1, 28, 28)
     folder = tmp_path / "cifar-10-batches-bin"
     folder.mkdir()
     _cifar_records(3, 0).tofile(folder / "test_batch.bin")
