@@ -216,6 +216,9 @@ def finetune_experiment(model="lenet5", pretrain_classes=(0, 1, 2, 3, 4),
     import deepgrad
     from deepgrad import models, optim
 
+    if model != "lenet5" and not model.startswith(("resnet", "vgg")):
+        raise ValueError(f"finetune_experiment: model must be 'lenet5' or a resnet/vgg name "
+                         f"(built with small_input=True), got {model!r}")
     deepgrad.manual_seed(seed)
     rng = np.random.default_rng(seed)
     x_train, y_train, x_test, y_test = data if data is not None else _fashion_mnist()

@@ -152,3 +152,5 @@ def test_finetune_experiment_on_tiny_data():
     for key in ("pretrain_accuracy", "scratch", "linear_probe", "finetune", "conv_transfer"):
         assert 0.0 <= results[key] <= 1.0
     assert results["per_class"] == 5 and results["model"] == "lenet5"
+    with pytest.raises(ValueError, match="finetune_experiment"):
+        models.finetune_experiment(model="alexnet", data=(x, y, x, y))
