@@ -4,6 +4,8 @@
     deepgrad eval runs/mlp-digits/model.safetensors     test accuracy of a saved model
     deepgrad predict runs/mlp-digits/model.safetensors digit.png
     deepgrad summary mlp                                 layer table of a registered model
+    deepgrad sample runs/vae-fashion-mnist/model.safetensors --n 64 --out grid.png
+    deepgrad sample runs/char_lstm/model.safetensors --prompt "the " --temperature 0.8
     deepgrad datasets                                    what is available locally
 
 The command wires data sets, models, training, io and plots together; it holds no math.
@@ -76,6 +78,24 @@ def build_parser():
     p.add_argument("--input-size", default=None,
                    help="one sample's shape, comma separated, e.g. 3,224,224")
     p.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE")
+
+    p = sub.add_parser("sample", help="generate text or images from a saved model",
+                       description="Generate from a model trained by `deepgrad train`: text from "
+                                   "a language model (--prompt, --temperature, --length) or a grid "
+                                   "of images from a generative model (--n, --out, --label).")
+    p.add_argument("checkpoint", help="a model file written by `deepgrad train`")
+    p.add_argument("--n", type=int, default=64, help="how many images to generate (default 64)")
+    p.add_argument("--out", default="samples.png", help="PNG file of the image grid")
+    p.add_argument("--label", type=int, action="append", default=None,
+                   help="class to generate, for class-conditional models (repeatable)")
+    p.add_argument("--prompt", default="", help="text the language model continues")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="softmax temperature: lower is more conservative (default 1.0)")
+    p.add_argument("--length", type=int, default=200, help="characters to generate")
+    p.add_argument("--top-k", type=int, default=None, help="sample among the k likeliest only")
+    p.add_argument("--sampler", default=None, help="diffusion sampler: ddpm or ddim")
+    p.add_argument("--steps", type=int, default=None, help="diffusion sampling steps")
+    p.add_argument("--seed", type=int, default=0)
 
     p = sub.add_parser("datasets", help="list data sets, which are available here, and how "
                                         "to get the others")

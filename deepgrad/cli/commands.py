@@ -8,7 +8,23 @@ import numpy as np
 
 from deepgrad.cli.data import UsageError, dataset_status, load_arrays
 
-__all__ = ["cmd_train", "cmd_eval", "cmd_predict", "cmd_summary", "cmd_datasets"]
+__all__ = ["cmd_train", "cmd_eval", "cmd_predict", "cmd_summary", "cmd_datasets", "cmd_sample"]
+
+# Models whose builder says ``task = "text"`` or ``task = "generative"`` are trained and sampled by
+# ``deepgrad/cli/task_<task>.py`` (functions ``train(args)`` and ``sample(args)``); the rest are
+# classifiers, trained here.
+CLASSIFY = "classify"
+
+
+def _task_module(task):
+    import importlib
+
+    try:
+        return importlib.import_module(f"deepgrad.cli.task_{task}")
+    except ModuleNotFoundError as e:
+        if e.name != f"deepgrad.cli.task_{task}":
+            raise
+        raise UsageError(f"no command support for models of task {task!r}") from None
 
 
 def _parse_kwargs(pairs):
@@ -88,6 +104,9 @@ def cmd_train(args):
     from deepgrad import train
     from deepgrad.train import _state
 
+    task = getattr(_builder(args.model), "task", CLASSIFY)
+    if task != CLASSIFY:
+        return _task_module(task).train(args)
     deepgrad.manual_seed(args.seed)
     name = args.name or f"{args.model}-{args.dataset}"
     run_dir = os.path.join(args.out, name)
@@ -155,15 +174,33 @@ def cmd_train(args):
     return 0
 
 
-def _load_model(path):
+def _read_checkpoint(path):
+    """``(state_dict, metadata)`` of a model file written by ``deepgrad train``."""
     from deepgrad.train import _state
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path}")
-    state, meta = _state.load_weights(path)
+    try:
+        state, meta = _state.load_weights(path)
+    except Exception as e:  # safetensors raises its own error types for a damaged file
+        raise UsageError(f"{path} is not a readable deepgrad model file ({e}); retrain it with "
+                         f"`deepgrad train`") from None
     if not meta or "model" not in meta:
         raise UsageError(f"{path} has no deepgrad model metadata (was it written by "
                          f"`deepgrad train`?)")
+    return state, meta
+
+
+def _classifier_only(meta, path, command):
+    task = meta.get("task", CLASSIFY)
+    if task != CLASSIFY:
+        raise UsageError(f"{path} holds a {task} model ({meta['model']}); `deepgrad {command}` "
+                         f"is for classifiers: use `deepgrad sample {path}`")
+
+
+def _load_model(path, command):
+    state, meta = _read_checkpoint(path)
+    _classifier_only(meta, path, command)
     model = _builder(meta["model"])(**meta["model_kwargs"])
     model.load_state_dict(state)
     model.eval()
@@ -173,7 +210,7 @@ def _load_model(path):
 def cmd_eval(args):
     from deepgrad import train
 
-    model, meta = _load_model(args.checkpoint)
+    model, meta = _load_model(args.checkpoint, "eval")
     dataset = args.dataset or meta["dataset"]
     x, y, info = load_arrays(dataset, args.root, "test")
     x = _standardize(x, meta).reshape([-1] + list(meta["input_shape"]))
@@ -198,7 +235,7 @@ def cmd_predict(args):
     import deepgrad
     from deepgrad.cli.image_io import read_png, to_model_input
 
-    model, meta = _load_model(args.checkpoint)
+    model, meta = _load_model(args.checkpoint, "predict")
     names = meta.get("class_names")
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
     for path in args.images:
@@ -233,6 +270,16 @@ def cmd_summary(args):
                              f"--input-size, e.g. 3,224,224")
     summary(model, size)
     return 0
+
+
+def cmd_sample(args):
+    """Generate from a saved text or generative model (the task module does the work)."""
+    _, meta = _read_checkpoint(args.checkpoint)
+    task = meta.get("task", CLASSIFY)
+    if task == CLASSIFY:
+        raise UsageError(f"{args.checkpoint} holds a classifier ({meta['model']}), which does "
+                         f"not generate; use `deepgrad predict` or `deepgrad eval`")
+    return _task_module(task).sample(args)
 
 
 def cmd_datasets(args):

@@ -1,0 +1,50 @@
+"""`deepgrad sample` and the task dispatch: classifiers refuse to sample, generators to eval."""
+
+import numpy as np
+
+from deepgrad import nn
+from deepgrad.cli import build_parser, main
+from deepgrad.train import _state
+
+
+def _write(path, meta):
+    model = nn.Linear(3, 2)
+    _state.save_weights(str(path), model, meta)
+    return str(path)
+
+
+def test_sample_parser_defaults():
+    args = build_parser().parse_args(["sample", "m.safetensors"])
+    assert args.n == 64 and args.out == "samples.png" and args.temperature == 1.0
+    assert args.label is None and args.prompt == ""
+    args = build_parser().parse_args(["sample", "m.safetensors", "--label", "3", "--label", "5"])
+    assert args.label == [3, 5]
+
+
+def test_sample_refuses_a_classifier(tmp_path, capsys):
+    path = _write(tmp_path / "clf.safetensors", {"model": "mlp", "model_kwargs": {}})
+    assert main(["sample", path]) == 2
+    err = capsys.readouterr().err
+    assert "holds a classifier (mlp)" in err and "deepgrad predict" in err
+
+
+def test_unknown_task_and_bad_files(tmp_path, capsys):
+    path = _write(tmp_path / "x.safetensors", {"model": "mlp", "model_kwargs": {},
+                                               "task": "nosuchtask"})
+    assert main(["sample", path]) == 2
+    assert "no command support for models of task 'nosuchtask'" in capsys.readouterr().err
+    assert main(["sample", str(tmp_path / "missing.safetensors")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(np.arange(40, dtype=np.uint8).tobytes())
+    assert main(["sample", str(junk)]) == 2
+    assert "not a readable deepgrad model file" in capsys.readouterr().err
+
+
+def test_eval_and_predict_refuse_a_generator(tmp_path, capsys):
+    path = _write(tmp_path / "gen.safetensors", {"model": "mlp", "model_kwargs": {},
+                                                 "task": "generative"})
+    for command in (["eval", path], ["predict", path, "x.png"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "holds a generative model (mlp)" in err and "deepgrad sample" in err
