@@ -53,6 +53,10 @@ def build_parser():
     p.add_argument("--tensorboard", action="store_true",
                    help="also write TensorBoard event files to runs/NAME/tb")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG plots")
+    p.add_argument("--plots", default=None, metavar="DIR",
+                   help="also write what the network learned to DIR: first-layer filters, "
+                        "feature maps of one test image through each conv layer, confusion "
+                        "matrix, misclassified test images")
     p.add_argument("--steps-per-epoch", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--limit", type=int, default=None,
                    help="use only the first N training samples (quick checks)")

@@ -169,6 +169,12 @@ def cmd_train(args):
                                       path=os.path.join(run_dir, "confusion_matrix.png"))
             print(f"plots: {os.path.join(run_dir, 'curves.png')}, "
                   f"{os.path.join(run_dir, 'confusion_matrix.png')}")
+            if args.plots:
+                predicted = train.predict(model, x_test).numpy().argmax(axis=1)
+                written = viz.plot_what_it_learned(model, x_test, y_test, predicted, args.plots,
+                                                   class_names=info["class_names"],
+                                                   image_shape=shape[-2:])
+                print(f"what it learned: {', '.join(written)}")
         except ImportError:
             print("(matplotlib not installed: no plots; pip install 'deepgrad[plot]')")
     return 0

@@ -12,6 +12,7 @@ from deepgrad.viz.images import (
     plot_misclassified,
     plot_samples,
 )
+from deepgrad.viz.report import plot_what_it_learned
 
 __all__ = ["plot_history", "plot_confusion_matrix", "plot_filters", "plot_feature_maps",
-           "plot_misclassified", "plot_samples", "make_grid"]
+           "plot_misclassified", "plot_samples", "make_grid", "plot_what_it_learned"]

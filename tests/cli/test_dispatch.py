@@ -48,3 +48,14 @@ def test_eval_and_predict_refuse_a_generator(tmp_path, capsys):
         assert main(command) == 2
         err = capsys.readouterr().err
         assert "holds a generative model (mlp)" in err and "deepgrad sample" in err
+
+
+def test_train_writes_what_it_learned(tmp_path, capsys):
+    plots = tmp_path / "plots"
+    code = main(["train", "mlp", "--dataset", "digits", "--epochs", "1", "--out",
+                 str(tmp_path / "runs"), "-q", "--arg", "hidden_sizes=[16]", "--limit", "300",
+                 "--plots", str(plots)])
+    assert code == 0
+    assert "what it learned:" in capsys.readouterr().out
+    for name in ("filters.png", "confusion_matrix.png", "misclassified.png"):
+        assert (plots / name).read_bytes()[:4] == b"\x89PNG"

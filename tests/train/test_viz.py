@@ -79,3 +79,37 @@ def test_plot_feature_maps(tmp_path):
                                 path=tmp_path / "fm.png")
     assert _is_png(tmp_path / "fm.png")
     assert "(4, 4, 4)" in fig._suptitle.get_text()
+
+
+def _tiny_cnn():
+    from deepgrad import nn
+
+    deepgrad.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(6 * 4 * 4, 3))
+
+
+def test_plot_what_it_learned_writes_every_plot(tmp_path):
+    model = _tiny_cnn()
+    x = np.random.default_rng(0).standard_normal((12, 1, 8, 8)).astype(np.float32)
+    y_true = np.arange(12) % 3
+    y_pred = y_true.copy()
+    y_pred[:4] = (y_pred[:4] + 1) % 3
+    written = viz.plot_what_it_learned(model, x, y_true, y_pred, tmp_path / "plots",
+                                       class_names=["a", "b", "c"])
+    names = sorted(p.rsplit("/", 1)[-1] for p in written)
+    assert names == ["confusion_matrix.png", "feature_maps_0.png", "feature_maps_3.png",
+                     "filters.png", "misclassified.png"]
+    for p in written:
+        assert _is_png(tmp_path / "plots" / p.rsplit("/", 1)[-1])
+    # all correct: no misclassified plot; an MLP's filters are its first Linear's rows
+    from deepgrad import nn
+
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(64, 5), nn.ReLU(), nn.Linear(5, 3))
+    written = viz.plot_what_it_learned(mlp, x[:, 0], y_true, y_true, tmp_path / "mlp",
+                                       image_shape=(8, 8))
+    assert sorted(p.rsplit("/", 1)[-1] for p in written) == ["confusion_matrix.png",
+                                                             "filters.png"]
+    with pytest.raises(ValueError, match="one entry per sample"):
+        viz.plot_what_it_learned(model, x, y_true[:3], y_pred, tmp_path / "bad")
