@@ -17,10 +17,12 @@ from deepgrad.train.callbacks import (
     TensorBoardLogger,
     TerminateOnNaN,
 )
+from deepgrad.train.generative import GenerativeTrainer, fit_generative
 from deepgrad.train.history import History
 from deepgrad.train.summary import summary
 from deepgrad.train.trainer import Trainer, TrainingInterrupted, evaluate, fit, predict
 
 __all__ = ["fit", "Trainer", "evaluate", "predict", "summary", "History", "metrics",
            "Callback", "CSVLogger", "EarlyStopping", "LRSchedulerCallback", "ModelCheckpoint",
-           "ProgressBar", "TensorBoardLogger", "TerminateOnNaN", "TrainingInterrupted"]
+           "ProgressBar", "TensorBoardLogger", "TerminateOnNaN", "TrainingInterrupted",
+           "fit_generative", "GenerativeTrainer"]
