@@ -139,6 +139,6 @@ def plot_feature_maps(model, x, layer, path=None, max_maps=32, ncols=None):
     maps = maps[:max_maps]
     name = layer if isinstance(layer, str) else type(layer).__name__
     fig = _show_grid(list(maps), [str(i) for i in range(len(maps))], path, ncols,
-                     f"feature maps of {name} ({tuple(captured[0].shape[1:])})",
+                     f"feature maps of {name} {tuple(captured[0].shape[1:])}",
                      cmap="viridis", per_image_norm=True)
     return finish(fig, path)
