@@ -16,6 +16,8 @@ from deepgrad.autograd import (
 )
 from deepgrad.backend.dtypes import (
     bool_ as bool,
+)
+from deepgrad.backend.dtypes import (
     float16,
     float32,
     float64,
@@ -127,6 +129,7 @@ from deepgrad.ops.reduce import (
     argmin,
     count_nonzero,
     cumsum,
+    log_softmax,
     logsumexp,
     max,
     mean,
@@ -134,7 +137,6 @@ from deepgrad.ops.reduce import (
     norm,
     prod,
     softmax,
-    log_softmax,
     std,
     std_mean,
     sum,
