@@ -1,12 +1,13 @@
-"""Reading a PNG for ``deepgrad predict``: matplotlib when installed, else a small pure-Python
-decoder (8/16-bit grayscale, gray+alpha, RGB, RGBA, palette; non-interlaced)."""
+"""PNG files for the command: reading one for ``deepgrad predict`` (matplotlib when installed,
+else a small pure-Python decoder: 8/16-bit grayscale, gray+alpha, RGB, RGBA, palette;
+non-interlaced), and writing one for ``deepgrad sample`` (8-bit gray or RGB, no extra needed)."""
 
 import struct
 import zlib
 
 import numpy as np
 
-__all__ = ["read_png", "to_model_input", "resize"]
+__all__ = ["read_png", "write_png", "to_model_input", "resize"]
 
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 
@@ -83,6 +84,37 @@ def _decode_png(path):
     if color == 3:
         image = palette[rows.reshape(height, width)].astype(np.float32) / 255.0
     return image
+
+
+def _chunk(kind, data):
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def write_png(path, image):
+    """Write ``image`` -- (H, W) gray or (H, W, 3) RGB, floats in [0, 1] (clipped) -- as an
+    8-bit PNG; the file is written to a temporary name and renamed, so it is never half there."""
+    import os
+
+    a = np.asarray(image, dtype=np.float64)
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[-1] == 3)) or 0 in a.shape:
+        raise ValueError(f"write_png: expected an (H, W) or (H, W, 3) image, got shape {a.shape}")
+    pixels = np.round(np.clip(np.nan_to_num(a), 0.0, 1.0) * 255).astype(np.uint8)
+    height, width = pixels.shape[:2]
+    color_type = 0 if pixels.ndim == 2 else 2
+    rows = pixels.reshape(height, -1)
+    raw = np.concatenate([np.zeros((height, 1), np.uint8), rows], axis=1).tobytes()  # filter 0
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    data = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 6))
+            + _chunk(b"IEND", b""))
+    path = os.fspath(path)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return path
 
 
 def read_png(path, use_matplotlib=True):

@@ -1,0 +1,145 @@
+"""`deepgrad train` / `deepgrad sample` for generative models, with a toy model that follows the
+protocol of deepgrad.train.generative (registered for the test only)."""
+
+import numpy as np
+import pytest
+
+import deepgrad
+from deepgrad import nn, optim
+from deepgrad.cli import main
+from deepgrad.cli.image_io import read_png, write_png
+from deepgrad.models import MODELS
+
+
+class ToyGenerator(nn.Module):
+    """x̂ = sigmoid(W z + b) from a latent z (and a class embedding when conditional)."""
+
+    task = "generative"
+
+    def __init__(self, in_channels=1, image_size=8, num_classes=None, latent_dim=3):
+        super().__init__()
+        self.shape = (in_channels, image_size, image_size)
+        self.latent_dim = latent_dim
+        self.embed = nn.Embedding(num_classes, latent_dim) if num_classes else None
+        self.decode = nn.Linear(latent_dim, int(np.prod(self.shape)))
+        self.seen_labels = None
+
+    def configure_optimizers(self, lr=None):
+        return {"model": optim.Adam(self.parameters(), lr=lr or 1e-2)}
+
+    def _generate(self, n, labels=None):
+        z = deepgrad.randn(n, self.latent_dim)
+        if self.embed is not None:
+            z = z + self.embed(deepgrad.tensor(np.asarray(labels, dtype=np.int64)))
+        return self.decode(z).sigmoid().reshape((n,) + self.shape)
+
+    def train_step(self, x, y, optimizers):
+        opt = optimizers["model"]
+        opt.zero_grad()
+        loss = ((self._generate(len(x), y.numpy() if self.embed else None) - x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return {"loss": loss.item()}
+
+    def evaluate_step(self, x, y):
+        with deepgrad.no_grad():
+            out = self._generate(len(x), y.numpy() if self.embed else None)
+            return {"mse": ((out - x) ** 2).mean().item()}
+
+    def sample(self, n, labels=None):
+        self.seen_labels = None if labels is None else list(labels)
+        with deepgrad.no_grad():
+            return self._generate(n, labels)
+
+
+def toy_gen(in_channels=1, image_size=8, latent_dim=3):
+    return ToyGenerator(in_channels, image_size, None, latent_dim)
+
+
+def toy_cgen(in_channels=1, image_size=8, num_classes=10, latent_dim=3):
+    return ToyGenerator(in_channels, image_size, num_classes, latent_dim)
+
+
+toy_gen.task = toy_cgen.task = "generative"
+
+
+@pytest.fixture
+def registered(monkeypatch):
+    monkeypatch.setitem(MODELS, "toy_gen", toy_gen)
+    monkeypatch.setitem(MODELS, "toy_cgen", toy_cgen)
+
+
+def _train(tmp_path, model, *extra):
+    out = tmp_path / "runs"
+    code = main(["train", model, "--dataset", "digits", "--epochs", "2", "--limit", "300",
+                 "--out", str(out), "--name", model, "-q", *extra])
+    assert code == 0
+    return out / model
+
+
+def test_train_then_sample(tmp_path, capsys, registered):
+    run = _train(tmp_path, "toy_gen")
+    text = capsys.readouterr().out
+    assert "training toy_gen" in text and "test: mse" in text and "1x8x8" in text
+    for name in ("model.safetensors", "history.csv", "samples.png", "curves.png"):
+        assert (run / name).exists(), name
+    assert len((run / "history.csv").read_text().strip().splitlines()) == 3
+    grid = tmp_path / "grid.png"
+    assert main(["sample", str(run / "model.safetensors"), "--n", "9", "--out", str(grid)]) == 0
+    assert "wrote 9 samples from toy_gen" in capsys.readouterr().out
+    image = read_png(grid, use_matplotlib=False)
+    assert image.shape == (3 * 10 + 2, 3 * 10 + 2, 1)  # 3×3 tiles of 8 px, padding 2
+    # the same seed gives the same grid, another seed another
+    again = tmp_path / "again.png"
+    main(["sample", str(run / "model.safetensors"), "--n", "9", "--out", str(again)])
+    assert again.read_bytes() == grid.read_bytes()
+    main(["sample", str(run / "model.safetensors"), "--n", "9", "--out", str(again),
+          "--seed", "1"])
+    assert again.read_bytes() != grid.read_bytes()
+    capsys.readouterr()
+    assert main(["sample", str(run / "model.safetensors"), "--label", "3"]) == 2
+    assert "not class-conditional" in capsys.readouterr().err
+    assert main(["sample", str(run / "model.safetensors"), "--steps", "5"]) == 2
+    assert "--steps does not apply to ToyGenerator" in capsys.readouterr().err
+    assert main(["eval", str(run / "model.safetensors")]) == 2
+    assert "deepgrad sample" in capsys.readouterr().err
+
+
+def test_conditional_labels(tmp_path, capsys, registered, monkeypatch):
+    run = _train(tmp_path, "toy_cgen")
+    seen = []
+    original = ToyGenerator.sample
+    monkeypatch.setattr(ToyGenerator, "sample",
+                        lambda self, n, labels=None: seen.append(labels) or original(self, n,
+                                                                                     labels))
+    path = str(run / "model.safetensors")
+    assert main(["sample", path, "--n", "4", "--label", "7", "--out",
+                 str(tmp_path / "s.png")]) == 0
+    assert seen[-1] == [7, 7, 7, 7]
+    assert "of classes [7]" in capsys.readouterr().out
+    assert main(["sample", path, "--n", "5", "--label", "1", "--label", "2", "--out",
+                 str(tmp_path / "s.png")]) == 0
+    assert seen[-1] == [1, 2, 1, 2, 1]
+    assert main(["sample", path, "--n", "3", "--out", str(tmp_path / "s.png")]) == 0
+    assert seen[-1] == [0, 1, 2]
+    assert main(["sample", path, "--label", "10"]) == 2
+    assert "out of range: this model has 10 classes" in capsys.readouterr().err
+
+
+def test_unknown_model_argument(tmp_path, capsys, registered):
+    code = main(["train", "toy_gen", "--dataset", "digits", "--epochs", "1", "--limit", "50",
+                 "--out", str(tmp_path), "--arg", "depth=3", "-q"])
+    assert code == 2 and "takes no argument(s) ['depth']" in capsys.readouterr().err
+
+
+def test_write_png_round_trip(tmp_path):
+    gray = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    write_png(tmp_path / "g.png", gray)
+    back = read_png(tmp_path / "g.png", use_matplotlib=False)
+    np.testing.assert_allclose(back[..., 0], np.round(gray * 255) / 255, atol=1e-6)
+    rgb = np.random.default_rng(0).random((5, 6, 3))
+    write_png(tmp_path / "c.png", rgb)
+    np.testing.assert_allclose(read_png(tmp_path / "c.png"), np.round(rgb * 255) / 255,
+                               atol=1e-6)
+    with pytest.raises(ValueError, match=r"write_png: expected an \(H, W\) or \(H, W, 3\)"):
+        write_png(tmp_path / "bad.png", np.zeros((2, 3, 4)))
