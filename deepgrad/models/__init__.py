@@ -14,6 +14,7 @@ from deepgrad.models import lenet as _lenet
 from deepgrad.models import resnet as _resnet
 from deepgrad.models import vgg as _vgg
 from deepgrad.models.alexnet import AlexNet, alexnet
+from deepgrad.models.autoencoder import Autoencoder, autoencoder
 from deepgrad.models.lenet import LeNet5, lenet5
 from deepgrad.models.mlp import MLP, mlp
 from deepgrad.models.pretrained import LoadResult, finetune_experiment, load_pretrained
@@ -26,6 +27,8 @@ from deepgrad.models.resnet import (
     resnet50,
     resnet101,
 )
+from deepgrad.models.sentiment import SentimentRNN, sentiment_rnn
+from deepgrad.models.vae import VAE, vae
 from deepgrad.models.vgg import (
     VGG,
     vgg11,
@@ -42,10 +45,14 @@ __all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "l
            "AlexNet", "alexnet", "VGG", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn",
            "vgg13_bn", "vgg16_bn", "vgg19_bn", "ResNet", "BasicBlock", "Bottleneck", "resnet18",
            "resnet34", "resnet50", "resnet101", "load_pretrained", "LoadResult",
-           "finetune_experiment"]
+           "finetune_experiment", "Autoencoder", "autoencoder", "VAE", "vae"]
+__all__ += ["SentimentRNN", "sentiment_rnn"]
 
 MODELS = {}
 MODELS["mlp"] = mlp
+MODELS["sentiment_rnn"] = sentiment_rnn
+MODELS["autoencoder"] = autoencoder
+MODELS["vae"] = vae
 for _module in (_lenet, _alexnet, _vgg, _resnet):
     for _name in _module.__all__:
         if _name[0].islower():

@@ -29,8 +29,8 @@ import numpy as np
 
 __all__ = [
     "accuracy", "top_k_accuracy", "confusion_matrix", "precision", "recall", "f1_score",
-    "precision_recall_fscore_support", "Metric", "Accuracy", "TopKAccuracy", "Precision",
-    "Recall", "F1Score", "ConfusionMatrix", "get_metric",
+    "precision_recall_fscore_support", "roc_auc_score", "Metric", "Accuracy", "TopKAccuracy",
+    "Precision", "Recall", "F1Score", "ConfusionMatrix", "get_metric",
 ]
 
 _AVERAGES = ("macro", "micro", "weighted", "binary", None)
@@ -201,6 +201,37 @@ def f1_score(y_true, y_pred, average="macro", num_classes=None, zero_division=0.
     return precision_recall_fscore_support(y_true, y_pred, average, num_classes,
                                            zero_division)[2]
 
+
+
+def roc_auc_score(y_true, y_score):
+    """Area under the ROC curve for binary labels ``y_true`` (1 = positive) and scores
+    ``y_score`` (higher = more positive), as scikit-learn's ``roc_auc_score``.
+
+    It equals the probability that a random positive scores higher than a random negative,
+    ties counting one half (the Mann-Whitney U statistic)::
+
+        AUC = (Σ_{i positive} rank(s_i) − n₊(n₊ + 1)/2) / (n₊ · n₋)
+
+    with ranks 1..N of the scores in ascending order, tied scores sharing their mean rank.
+    """
+    t = _labels(y_true, "roc_auc_score")
+    s = _to_numpy(y_score).astype(np.float64).reshape(-1)
+    if s.shape[0] != t.shape[0]:
+        raise ValueError(f"roc_auc_score: y_true has {t.shape[0]} samples but y_score has "
+                         f"{s.shape[0]}")
+    if np.any((t != 0) & (t != 1)):
+        raise ValueError("roc_auc_score: y_true must hold binary labels 0/1 (or booleans)")
+    n_pos = int(np.count_nonzero(t))
+    n_neg = t.shape[0] - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("roc_auc_score: only one class present in y_true; the ROC AUC needs "
+                         "both positives and negatives")
+    if np.isnan(s).any():
+        raise ValueError("roc_auc_score: y_score contains NaN")
+    values, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
+    mean_rank = np.cumsum(counts) - (counts - 1) / 2.0  # tied scores share their mean rank
+    rank_sum = mean_rank[inverse.reshape(-1)][t == 1].sum()
+    return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 # ----- accumulating metric objects ---------------------------------------------------------
 class Metric:
