@@ -61,6 +61,12 @@ def build_parser():
     p.add_argument("--limit", type=int, default=None,
                    help="use only the first N training samples (quick checks)")
     p.add_argument("-q", "--quiet", action="store_true", help="one line per epoch, no bar")
+    p.add_argument("--text", default=None, metavar="CORPUS_OR_PATH",
+                   help="language models: python-docs (default), licenses, or a UTF-8 file")
+    p.add_argument("--seq-len", type=int, default=64,
+                   help="language models: truncated-BPTT chunk length (default 64)")
+    p.add_argument("--clip", type=float, default=1.0,
+                   help="language models: gradient-norm clipping, 0 = off (default 1.0)")
 
     p = sub.add_parser("eval", help="evaluate a saved model on its data set's test split")
     p.add_argument("checkpoint", help="a model file written by `deepgrad train`")
