@@ -6,6 +6,9 @@
   torchvision's ``root/<Name>/raw`` layout, or Debian's ``dataset-fashion-mnist`` package;
   ``download=True`` fetches them with SHA-256 checks (``download.py``).
 * ``CIFAR10`` (``cifar.py``): the binary batches of ``cifar-10-batches-bin``.
+* ``RottenTomatoes`` (``sentiment.py``): 12,751 movie-review sentences, positive/negative,
+  shipped in ``datasets/data/`` (source and licence in its README); with ``tokenize``,
+  ``Vocab`` and ``pad_ids`` for text.
 
 ``available()`` says which are present here and how to get the others.
 """
@@ -17,9 +20,17 @@ from deepgrad.datasets.digits import Digits, digits_file
 from deepgrad.datasets.download import download_url, sha256sum
 from deepgrad.datasets.idx import read_idx, write_idx
 from deepgrad.datasets.mnist import DEBIAN_FASHION_MNIST, MNIST, FashionMNIST
+from deepgrad.datasets.sentiment import (
+    ROTTEN_TOMATOES_FILE,
+    RottenTomatoes,
+    Vocab,
+    pad_ids,
+    tokenize,
+)
 
 __all__ = ["Digits", "MNIST", "FashionMNIST", "CIFAR10", "read_idx", "write_idx",
-           "download_url", "sha256sum", "available", "DEBIAN_FASHION_MNIST"]
+           "download_url", "sha256sum", "available", "DEBIAN_FASHION_MNIST", "RottenTomatoes",
+           "Vocab", "tokenize", "pad_ids"]
 
 
 def _idx_status(cls, root):
@@ -54,4 +65,9 @@ def available(root="data"):
         rows.append(("CIFAR10", False, f"download the binary version from "
                                        f"https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz "
                                        f"and extract it under {os.fspath(root)}"))
+    if os.path.isfile(ROTTEN_TOMATOES_FILE):
+        rows.append(("RottenTomatoes", True, f"shipped with deepgrad: {ROTTEN_TOMATOES_FILE}"))
+    else:
+        rows.append(("RottenTomatoes", False, f"{ROTTEN_TOMATOES_FILE} is missing; reinstall "
+                                              f"deepgrad (it is package data)"))
     return rows
