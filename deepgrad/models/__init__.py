@@ -15,6 +15,7 @@ from deepgrad.models import resnet as _resnet
 from deepgrad.models import vgg as _vgg
 from deepgrad.models.alexnet import AlexNet, alexnet
 from deepgrad.models.autoencoder import Autoencoder, autoencoder
+from deepgrad.models.diffusion import DDPM, ddpm
 from deepgrad.models.lenet import LeNet5, lenet5
 from deepgrad.models.mlp import MLP, mlp
 from deepgrad.models.pretrained import LoadResult, finetune_experiment, load_pretrained
@@ -28,6 +29,7 @@ from deepgrad.models.resnet import (
     resnet101,
 )
 from deepgrad.models.sentiment import SentimentRNN, sentiment_rnn
+from deepgrad.models.unet import UNet
 from deepgrad.models.vae import VAE, vae
 from deepgrad.models.vgg import (
     VGG,
@@ -47,12 +49,14 @@ __all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "l
            "resnet34", "resnet50", "resnet101", "load_pretrained", "LoadResult",
            "finetune_experiment", "Autoencoder", "autoencoder", "VAE", "vae"]
 __all__ += ["SentimentRNN", "sentiment_rnn"]
+__all__ += ["DDPM", "ddpm", "UNet"]
 
 MODELS = {}
 MODELS["mlp"] = mlp
 MODELS["sentiment_rnn"] = sentiment_rnn
 MODELS["autoencoder"] = autoencoder
 MODELS["vae"] = vae
+MODELS["ddpm"] = ddpm
 for _module in (_lenet, _alexnet, _vgg, _resnet):
     for _name in _module.__all__:
         if _name[0].islower():
