@@ -16,6 +16,7 @@ from deepgrad.models import vgg as _vgg
 from deepgrad.models.alexnet import AlexNet, alexnet
 from deepgrad.models.autoencoder import Autoencoder, autoencoder
 from deepgrad.models.diffusion import DDPM, ddpm
+from deepgrad.models.language import CharLSTM, CharTransformer, char_lstm, char_transformer
 from deepgrad.models.lenet import LeNet5, lenet5
 from deepgrad.models.mlp import MLP, mlp
 from deepgrad.models.pretrained import LoadResult, finetune_experiment, load_pretrained
@@ -50,9 +51,12 @@ __all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "l
            "finetune_experiment", "Autoencoder", "autoencoder", "VAE", "vae"]
 __all__ += ["SentimentRNN", "sentiment_rnn"]
 __all__ += ["DDPM", "ddpm", "UNet"]
+__all__ += ["CharLSTM", "CharTransformer", "char_lstm", "char_transformer"]
 
 MODELS = {}
 MODELS["mlp"] = mlp
+MODELS["char_lstm"] = char_lstm
+MODELS["char_transformer"] = char_transformer
 MODELS["sentiment_rnn"] = sentiment_rnn
 MODELS["autoencoder"] = autoencoder
 MODELS["vae"] = vae
