@@ -16,6 +16,7 @@ from deepgrad.models import vgg as _vgg
 from deepgrad.models.alexnet import AlexNet, alexnet
 from deepgrad.models.autoencoder import Autoencoder, autoencoder
 from deepgrad.models.diffusion import DDPM, ddpm
+from deepgrad.models.gan import DCGAN, GAN, ConditionalGAN, cgan, dcgan, gan
 from deepgrad.models.language import CharLSTM, CharTransformer, char_lstm, char_transformer
 from deepgrad.models.lenet import LeNet5, lenet5
 from deepgrad.models.mlp import MLP, mlp
@@ -30,6 +31,7 @@ from deepgrad.models.resnet import (
     resnet101,
 )
 from deepgrad.models.sentiment import SentimentRNN, sentiment_rnn
+from deepgrad.models.seq2seq import DotProductAttention, Seq2Seq, beam_search, seq2seq
 from deepgrad.models.unet import UNet
 from deepgrad.models.vae import VAE, vae
 from deepgrad.models.vgg import (
@@ -50,7 +52,9 @@ __all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "l
            "resnet34", "resnet50", "resnet101", "load_pretrained", "LoadResult",
            "finetune_experiment", "Autoencoder", "autoencoder", "VAE", "vae"]
 __all__ += ["SentimentRNN", "sentiment_rnn"]
+__all__ += ["Seq2Seq", "seq2seq", "DotProductAttention", "beam_search"]
 __all__ += ["DDPM", "ddpm", "UNet"]
+__all__ += ["GAN", "DCGAN", "ConditionalGAN", "gan", "dcgan", "cgan"]
 __all__ += ["CharLSTM", "CharTransformer", "char_lstm", "char_transformer"]
 
 MODELS = {}
@@ -58,9 +62,13 @@ MODELS["mlp"] = mlp
 MODELS["char_lstm"] = char_lstm
 MODELS["char_transformer"] = char_transformer
 MODELS["sentiment_rnn"] = sentiment_rnn
+MODELS["seq2seq"] = seq2seq
 MODELS["autoencoder"] = autoencoder
 MODELS["vae"] = vae
 MODELS["ddpm"] = ddpm
+MODELS["gan"] = gan
+MODELS["dcgan"] = dcgan
+MODELS["cgan"] = cgan
 for _module in (_lenet, _alexnet, _vgg, _resnet):
     for _name in _module.__all__:
         if _name[0].islower():
