@@ -12,12 +12,12 @@ DDPM ...) trains itself one batch at a time, because one step may update several
     check_health(logs) -> str | None              # optional: why training has gone wrong
 
 ``x`` is a float Tensor N×C×H×W with pixels in [0, 1], ``y`` the int64 labels (N,). The loop
-runs epochs of ``train_step``, averages every returned number over the epoch (weighted by batch
-size) into the :class:`~deepgrad.train.History`, evaluates ``val_data`` with ``evaluate_step``
-(``val_*`` entries), shows progress and calls the usual callbacks (CSVLogger, ModelCheckpoint,
-EarlyStopping on e.g. ``val_loss``...). A NaN/inf returned value, or a message from
-``model.check_health``, stops training with ``History.stop_reason`` saying which value, epoch
-and batch, and a RuntimeWarning.
+runs epochs of ``train_step``, averages every returned number over the epoch (weighted by
+batch size, over the batches that returned it) into the :class:`~deepgrad.train.History`,
+evaluates ``val_data`` with ``evaluate_step`` (``val_*`` entries), shows progress and calls
+the usual callbacks (CSVLogger, ModelCheckpoint, EarlyStopping on ``val_loss``...). A NaN/inf
+returned value, or a message from ``model.check_health``, stops training with
+``History.stop_reason`` saying which value, epoch and batch, and a RuntimeWarning.
 """
 
 import math
@@ -191,8 +191,8 @@ class GenerativeTrainer:
     def running_logs(self):
         """The epoch's mean of every logged value so far (what the progress bar shows)."""
         r = self._running
-        count = r.get("count", 0)
-        return {k: v / count for k, v in r.get("sums", {}).items()} if count else {}
+        counts = r.get("counts", {})
+        return {k: v / counts[k] for k, v in r.get("sums", {}).items() if counts[k]}
 
     def current_lr(self):
         return float(self.optimizer.param_groups[0]["lr"])
@@ -231,8 +231,8 @@ class GenerativeTrainer:
 
     def _train_epoch(self, loader, epoch, cbs):
         model, optimizers = self.model, self.optimizers
-        running = self._running = {"sums": {}, "count": 0}
-        sums = running["sums"]
+        running = self._running = {"sums": {}, "counts": {}}
+        sums, counts = running["sums"], running["counts"]
         batch_hooks = cbs.needs_batch_hooks
         limit = self.steps_per_epoch
         check_health = getattr(model, "check_health", None)
@@ -256,9 +256,9 @@ class GenerativeTrainer:
                            f"from logits (BCEWithLogitsLoss).")
                 break
             size = _batch_size_of(y, inputs)
-            for k, v in logs.items():
+            for k, v in logs.items():  # a batch may skip a value (e.g. an empty domain)
                 sums[k] = sums.get(k, 0.0) + v * size
-            running["count"] += size
+                counts[k] = counts.get(k, 0) + size
             if batch_hooks:
                 cbs.on_batch_end(batch_idx, {"batch": batch_idx, "size": size, **logs})
             if check_health is not None:
@@ -280,7 +280,7 @@ class GenerativeTrainer:
         model = self.model
         was_training = model.training
         model.eval()
-        sums, count = {}, 0
+        sums, counts = {}, {}
         try:
             with no_grad():
                 for batch in loader:
@@ -289,10 +289,10 @@ class GenerativeTrainer:
                     size = _batch_size_of(y, inputs)
                     for k, v in logs.items():
                         sums[k] = sums.get(k, 0.0) + v * size
-                    count += size
+                        counts[k] = counts.get(k, 0) + size
         finally:
             model.train(was_training)
-        return {k: v / count for k, v in sums.items()} if count else {}
+        return {k: v / counts[k] for k, v in sums.items()}
 
 
 def fit_generative(model, train_data, val_data=None, epochs=1, batch_size=64, optimizers=None,

@@ -48,7 +48,10 @@ class ToyAE(nn.Module):
         value = loss.item()
         if self.nan_at is not None and self.steps >= self.nan_at:
             value = math.nan
-        return {"loss": value, "batch_n": x.shape[0]}
+        logs = {"loss": value, "batch_n": x.shape[0]}
+        if x.shape[0] == 2:
+            logs["only_small"] = 7.0
+        return logs
 
     def evaluate_step(self, x, y):
         return {"loss": self._loss(x).item()}
@@ -76,6 +79,7 @@ def test_losses_are_averaged_per_epoch_weighted_by_batch_size():
     # batches of 16, 16, 16, 2: the size-weighted mean of the batch sizes
     expected = (3 * 16 * 16 + 2 * 2) / 50
     assert history["batch_n"] == pytest.approx([expected, expected])
+    assert history["only_small"] == [7.0, 7.0]  # averaged over the batches that returned it
     assert history["lr"] == [0.01, 0.01]
     assert history.stop_reason is None
     assert model.steps == 8
