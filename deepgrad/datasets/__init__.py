@@ -9,6 +9,8 @@
 * ``RottenTomatoes`` (``sentiment.py``): 12,751 movie-review sentences, positive/negative,
   shipped in ``datasets/data/`` (source and licence in its README); with ``tokenize``,
   ``Vocab`` and ``pad_ids`` for text.
+* ``date_pairs`` (``dates.py``): generated (human date, ISO date) pairs for sequence-to-sequence
+  models, with ``date_vocabs`` and ``encode_pairs``.
 
 ``available()`` says which are present here and how to get the others.
 """
@@ -16,6 +18,7 @@
 import os
 
 from deepgrad.datasets.cifar import CIFAR10
+from deepgrad.datasets.dates import date_pairs, date_vocabs, encode_pairs
 from deepgrad.datasets.digits import Digits, digits_file
 from deepgrad.datasets.download import download_url, sha256sum
 from deepgrad.datasets.idx import read_idx, write_idx
@@ -30,7 +33,7 @@ from deepgrad.datasets.sentiment import (
 
 __all__ = ["Digits", "MNIST", "FashionMNIST", "CIFAR10", "read_idx", "write_idx",
            "download_url", "sha256sum", "available", "DEBIAN_FASHION_MNIST", "RottenTomatoes",
-           "Vocab", "tokenize", "pad_ids"]
+           "Vocab", "tokenize", "pad_ids", "date_pairs", "date_vocabs", "encode_pairs"]
 
 
 def _idx_status(cls, root):

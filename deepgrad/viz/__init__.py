@@ -1,8 +1,9 @@
 """Plots for training runs and models (matplotlib, the ``plot`` extra, imported when a plot is
 made): loss/accuracy curves, confusion matrices, first-layer filters, feature maps,
-misclassified examples and sample grids. Each function returns a matplotlib Figure and saves
-a PNG when given ``path``."""
+misclassified examples, sample grids and attention heat maps. Each function returns a
+matplotlib Figure and saves a PNG when given ``path``."""
 
+from deepgrad.viz.attention import plot_attention
 from deepgrad.viz.confusion import plot_confusion_matrix
 from deepgrad.viz.curves import plot_history
 from deepgrad.viz.images import (
@@ -16,3 +17,4 @@ from deepgrad.viz.report import plot_what_it_learned
 
 __all__ = ["plot_history", "plot_confusion_matrix", "plot_filters", "plot_feature_maps",
            "plot_misclassified", "plot_samples", "make_grid", "plot_what_it_learned"]
+__all__ += ["plot_attention"]
