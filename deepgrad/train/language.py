@@ -29,7 +29,7 @@ import numpy as np
 from deepgrad.train.trainer import Trainer
 
 __all__ = ["BPTTLoader", "LanguageModelTrainer", "train_language_model",
-           "evaluate_language_model", "detach_state"]
+           "evaluate_language_model", "detach_state", "train_word2vec"]
 
 
 class BPTTLoader:
@@ -199,3 +199,55 @@ def train_language_model(model, train_ids, val_ids=None, epochs=1, batch_size=32
                                    scheduler=scheduler, verbose=verbose, metadata=metadata)
     return trainer.fit(train_loader, val_loader, epochs=epochs, shuffle=False,
                        steps_per_epoch=steps_per_epoch, resume_from=resume_from)
+
+
+def train_word2vec(tokens, embedding_dim=64, window=5, negatives=5, min_count=5,
+                   subsample_t=1e-4, epochs=5, batch_size=512, lr=1e-2, optimizer=None,
+                   generator=None, verbose=1, log=print):
+    """Train skip-gram embeddings with negative sampling on the word ``tokens``; returns
+    ``(model, vocab, history)`` with ``history`` the mean loss of each epoch.
+
+    Each epoch: subsample frequent words, form (centre, context) pairs within a random window
+    of 1..``window``, shuffle them, and for each batch draw ``negatives`` noise words per pair
+    from P(w) ∝ count^0.75; minimise −log σ(u_o·v_c) − Σ_k log σ(−u_k·v_c) with Adam
+    (``optimizer``: a function of the parameters, default Adam(lr)). See
+    :mod:`deepgrad.models.word2vec`.
+    """
+    import deepgrad
+    from deepgrad import optim
+    from deepgrad.backend.random import generator as numpy_generator
+    from deepgrad.models.word2vec import (
+        NegativeSampler,
+        SkipGram,
+        WordVocab,
+        skipgram_pairs,
+        subsample,
+    )
+
+    rng = numpy_generator(generator)
+    vocab = WordVocab(tokens, min_count=min_count)
+    ids = vocab.encode(tokens)
+    sampler = NegativeSampler(vocab.counts)
+    model = SkipGram(len(vocab), embedding_dim)
+    opt = optimizer(model.parameters()) if optimizer else optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for epoch in range(epochs):
+        kept = subsample(ids, vocab.counts, subsample_t, generator)
+        centers, contexts = skipgram_pairs(kept, window, generator)
+        order = rng.permutation(len(centers))
+        total, count = 0.0, 0
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            noise = sampler.sample((len(batch), negatives), generator)
+            opt.zero_grad()
+            loss = model(deepgrad.from_numpy(centers[batch]),
+                         deepgrad.from_numpy(contexts[batch]), deepgrad.from_numpy(noise))
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(batch)
+            count += len(batch)
+        history.append(total / max(count, 1))
+        if verbose:
+            log(f"word2vec epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f} "
+                f"({count:,} pairs, vocab {len(vocab):,})")
+    return model, vocab, history
