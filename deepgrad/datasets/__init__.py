@@ -11,6 +11,9 @@
   ``Vocab`` and ``pad_ids`` for text.
 * ``date_pairs`` (``dates.py``): generated (human date, ISO date) pairs for sequence-to-sequence
   models, with ``date_vocabs`` and ``encode_pairs``.
+* ``CharCorpus`` / ``load_text`` / ``words`` (``text.py``): English text available offline for
+  language models and word embeddings -- CPython's documentation topics (``python-docs``) or
+  Debian's licence texts (``licenses``) -- split train/val/test, vocabulary from train.
 
 ``available()`` says which are present here and how to get the others.
 """
@@ -30,10 +33,12 @@ from deepgrad.datasets.sentiment import (
     pad_ids,
     tokenize,
 )
+from deepgrad.datasets.text import CharCorpus, load_text, words
 
 __all__ = ["Digits", "MNIST", "FashionMNIST", "CIFAR10", "read_idx", "write_idx",
            "download_url", "sha256sum", "available", "DEBIAN_FASHION_MNIST", "RottenTomatoes",
-           "Vocab", "tokenize", "pad_ids", "date_pairs", "date_vocabs", "encode_pairs"]
+           "Vocab", "tokenize", "pad_ids", "date_pairs", "date_vocabs", "encode_pairs",
+           "CharCorpus", "load_text", "words"]
 
 
 def _idx_status(cls, root):
