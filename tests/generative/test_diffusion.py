@@ -434,3 +434,19 @@ def test_bad_input_errors():
         UNet(1, 8, (1, 2))(deepgrad.rand(2, 1, 8, 8), [0])
     with pytest.raises(ValueError, match=r"t must be 1 indices in \[0, 20\)"):
         model.loss(deepgrad.rand(1, 1, 8, 8), [0], t=[20])
+
+
+def test_checkpoint_round_trip_samples_the_same(tmp_path):
+    kwargs = dict(in_channels=1, image_size=8, num_classes=3, timesteps=10, base_channels=8,
+                  channel_mults=[1, 2])
+    model = ddpm(**kwargs)
+    model.train_step(deepgrad.rand(4, 1, 8, 8), deepgrad.tensor([0, 1, 2, 0]),
+                     model.configure_optimizers())
+    deepgrad.save(model.state_dict(), tmp_path / "ddpm.safetensors")
+    again = ddpm(**kwargs)
+    again.load_state_dict(deepgrad.load(tmp_path / "ddpm.safetensors"))
+    a = model.sample(3, labels=[2, 1, 0], steps=3, generator=deepgrad.Generator(5))
+    b = again.sample(3, labels=[2, 1, 0], steps=3, generator=deepgrad.Generator(5))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(RuntimeError):
+        ddpm(**{**kwargs, "num_classes": 5}).load_state_dict(model.state_dict())
