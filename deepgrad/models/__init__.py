@@ -15,6 +15,7 @@ from deepgrad.models import resnet as _resnet
 from deepgrad.models import vgg as _vgg
 from deepgrad.models.alexnet import AlexNet, alexnet
 from deepgrad.models.autoencoder import Autoencoder, autoencoder
+from deepgrad.models.cyclegan import CycleGAN, cyclegan
 from deepgrad.models.diffusion import DDPM, ddpm
 from deepgrad.models.gan import DCGAN, GAN, ConditionalGAN, cgan, dcgan, gan
 from deepgrad.models.language import CharLSTM, CharTransformer, char_lstm, char_transformer
@@ -54,7 +55,7 @@ __all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "l
 __all__ += ["SentimentRNN", "sentiment_rnn"]
 __all__ += ["Seq2Seq", "seq2seq", "DotProductAttention", "beam_search"]
 __all__ += ["DDPM", "ddpm", "UNet"]
-__all__ += ["GAN", "DCGAN", "ConditionalGAN", "gan", "dcgan", "cgan"]
+__all__ += ["GAN", "DCGAN", "ConditionalGAN", "gan", "dcgan", "cgan", "CycleGAN", "cyclegan"]
 __all__ += ["CharLSTM", "CharTransformer", "char_lstm", "char_transformer"]
 
 MODELS = {}
@@ -69,6 +70,7 @@ MODELS["ddpm"] = ddpm
 MODELS["gan"] = gan
 MODELS["dcgan"] = dcgan
 MODELS["cgan"] = cgan
+MODELS["cyclegan"] = cyclegan
 for _module in (_lenet, _alexnet, _vgg, _resnet):
     for _name in _module.__all__:
         if _name[0].islower():
