@@ -139,8 +139,14 @@ class SkipGram(nn.Module):
         nn.init.zeros_(self.out_embed.weight)
 
     def forward(self, center, context, negatives):
-        return negative_sampling_loss(self.in_embed(center), self.out_embed(context),
-                                      self.out_embed(negatives))
+        import deepgrad
+
+        if context.ndim != 1 or negatives.ndim != 2 or negatives.shape[0] != context.shape[0]:
+            raise ValueError(f"SkipGram: expected context (B,) and negatives (B, K), got "
+                             f"{tuple(context.shape)} and {tuple(negatives.shape)}")
+        # one lookup of u for the true context and the negatives: (B, 1 + K, D)
+        u = self.out_embed(deepgrad.cat([context.unsqueeze(1), negatives], dim=1))
+        return negative_sampling_loss(self.in_embed(center), u[:, 0], u[:, 1:])
 
     def embeddings(self):
         """The (vocab, D) array of centre vectors v."""

@@ -63,6 +63,9 @@ def test_loss_is_stable_and_checks_shapes():
     assert math.isfinite(loss.item()) and loss.item() == pytest.approx(10000.0)
     with pytest.raises(ValueError, match=r"u_neg \(B, K, D\), got \(1, 2\), \(1, 2\), \(1, 2\)"):
         negative_sampling_loss(big, big, big)
+    with pytest.raises(ValueError, match=r"negatives \(B, K\), got \(3,\) and \(2, 5\)"):
+        SkipGram(10, 4)(deepgrad.tensor([1, 2, 3]), deepgrad.tensor([1, 2, 3]),
+                        deepgrad.zeros(2, 5, dtype=deepgrad.int64))
 
 
 def test_init_like_word2vec():
