@@ -6,6 +6,7 @@ matplotlib Figure and saves a PNG when given ``path``."""
 from deepgrad.viz.attention import plot_attention
 from deepgrad.viz.confusion import plot_confusion_matrix
 from deepgrad.viz.curves import plot_history
+from deepgrad.viz.gan import plot_gan_losses
 from deepgrad.viz.generative import (
     plot_interpolation,
     plot_latent_grid,
@@ -25,3 +26,4 @@ __all__ = ["plot_history", "plot_confusion_matrix", "plot_filters", "plot_featur
            "plot_misclassified", "plot_samples", "make_grid", "plot_what_it_learned"]
 __all__ += ["plot_attention"]
 __all__ += ["plot_reconstructions", "plot_interpolation", "plot_latent_map", "plot_latent_grid"]
+__all__ += ["plot_gan_losses"]

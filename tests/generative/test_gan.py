@@ -394,3 +394,28 @@ def test_fit_generative_trains_a_dcgan_step_count():
     assert set(history.keys()) >= {"d_loss", "g_loss", "d_real", "d_fake", "val_d_loss",
                                    "lr_generator", "lr_discriminator"}
     assert history.stop_reason is None and len(history.epoch) == 2
+
+
+def test_plot_gan_losses(tmp_path):
+    pytest.importorskip("matplotlib")
+    from deepgrad.train import History
+    from deepgrad.viz import plot_gan_losses
+
+    rng = np.random.default_rng(0)
+    logs = {"d_loss": list(1.3 + 0.1 * rng.standard_normal(200)),
+            "g_loss": list(0.8 + 0.1 * rng.standard_normal(200)),
+            "d_real": list(rng.uniform(0.4, 0.6, 200)), "d_fake": list(rng.uniform(0.4, 0.6, 200))}
+    fig = plot_gan_losses(logs, path=tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").stat().st_size > 1000
+    assert len(fig.axes) == 2
+    labels = sorted(line.get_label() for line in fig.axes[0].get_lines()
+                    if not line.get_label().startswith("_"))
+    assert labels == ["d_loss", "g_loss"]
+    smoothed = [line for line in fig.axes[0].get_lines() if line.get_label() == "d_loss"][0]
+    np.testing.assert_allclose(smoothed.get_ydata()[10:], np.convolve(
+        logs["d_loss"], np.ones(4) / 4, mode="valid")[7:], atol=1e-12)
+    history = History()
+    history.on_epoch_end(0, {"d_loss": 1.0, "g_loss": 2.0})
+    assert len(plot_gan_losses(history).axes) == 1
+    with pytest.raises(ValueError, match="none of"):
+        plot_gan_losses({"loss": [1.0]})
