@@ -88,3 +88,6 @@ def sentiment_rnn(vocab_size=20000, embedding_dim=64, hidden_size=64, num_classe
     """:class:`SentimentRNN` (Embedding → LSTM/GRU over packed sequences → Linear)."""
     return SentimentRNN(vocab_size, embedding_dim, hidden_size, num_classes, cell, num_layers,
                         bidirectional, dropout, padding_idx)
+
+
+sentiment_rnn.task = "sentiment"  # `deepgrad train/sample` via deepgrad/cli/task_sentiment.py

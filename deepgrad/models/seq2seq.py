@@ -309,3 +309,6 @@ def seq2seq(src_vocab_size=40, tgt_vocab_size=16, embedding_dim=32, hidden_size=
     """:class:`Seq2Seq`: GRU encoder–decoder with additive or dot-product attention."""
     return Seq2Seq(src_vocab_size, tgt_vocab_size, embedding_dim, hidden_size, attention,
                    pad_index, bos_index, eos_index)
+
+
+seq2seq.task = "seq2seq"  # `deepgrad train/sample` via deepgrad/cli/task_seq2seq.py
