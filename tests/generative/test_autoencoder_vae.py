@@ -15,9 +15,10 @@ from deepgrad.train.metrics import roc_auc_score
 SIZE, HIDDEN_MLP, HIDDEN_CONV = 12, (32, 16), (4, 8)
 
 
-def _torch_networks(latent, channels, conv, hidden, vae_heads):
+def _torch_networks(latent, channels, conv, hidden, vae_heads, size=SIZE):
     """torch modules with the same structure and parameter names as deepgrad's."""
     nn = torch.nn
+    SIZE = size  # noqa: N806
     if conv:
         c1, c2 = hidden
         side = SIZE // 4
@@ -332,3 +333,73 @@ def test_registered_builders_follow_the_protocol():
         assert model.task == "generative"
         assert set(model.configure_optimizers()) == {"model"}
         assert model.sample(2).shape == (2, 3, 32, 32)
+
+
+def _fashion_mnist(n_train):
+    from deepgrad.datasets import FashionMNIST
+
+    def images(ds):
+        return np.asarray(ds.data.numpy(), np.float32)[:, None] / 255.0
+
+    return images(FashionMNIST(train=True))[:n_train], images(FashionMNIST(train=False))
+
+
+def train_vae_against_torch(conv, latent=2, n_train=20000, epochs=2, batch_size=128, lr=1e-3,
+                            seed=0):
+    """Train deepgrad's VAE and the same architecture in torch (float32, each framework's own
+    seeded initialisation and ε, the same data order and budget); return both test −ELBOs
+    (the same test ε for both) and training seconds."""
+    import time
+
+    x_train, x_test = _fashion_mnist(n_train)
+    hidden = HIDDEN_CONV_FULL if conv else HIDDEN_MLP_FULL
+    deepgrad.manual_seed(seed)
+    mine = vae(latent_dim=latent, conv=conv, hidden=hidden)
+    torch.manual_seed(seed)
+    ref = _torch_networks(latent, 1, conv, hidden, vae_heads=True, size=28).float()
+    optimizers = mine.configure_optimizers(lr=lr)
+    t_opt = torch.optim.Adam(ref.parameters(), lr=lr)
+    order = np.random.default_rng(seed)
+    seconds = {"deepgrad": 0.0, "torch": 0.0}
+    for _ in range(epochs):
+        perm = order.permutation(len(x_train))
+        for i in range(0, len(perm), batch_size):
+            xb = x_train[perm[i:i + batch_size]]
+            start = time.perf_counter()
+            mine.train_step(deepgrad.tensor(xb), None, optimizers)
+            seconds["deepgrad"] += time.perf_counter() - start
+            start = time.perf_counter()
+            t_opt.zero_grad()
+            xt = torch.from_numpy(xb)
+            h = ref.encoder(xt)
+            mu = ref.fc_mu(h)
+            loss = _torch_vae_loss(ref, xt, torch.randn(mu.shape))[0]
+            loss.backward()
+            t_opt.step()
+            seconds["torch"] += time.perf_counter() - start
+    eps = np.random.default_rng(seed + 1).standard_normal((len(x_test), latent)).astype(
+        np.float32)
+    totals = {"deepgrad": 0.0, "torch": 0.0}
+    for i in range(0, len(x_test), 1000):
+        xb, eb = x_test[i:i + 1000], eps[i:i + 1000]
+        logs = mine.evaluate_step(deepgrad.tensor(xb), None, eps=eb)
+        totals["deepgrad"] += logs["loss"] * len(xb)
+        with torch.no_grad():
+            totals["torch"] += _torch_vae_loss(ref, torch.from_numpy(xb),
+                                               torch.from_numpy(eb))[0].item() * len(xb)
+    return {k: v / len(x_test) for k, v in totals.items()}, seconds
+
+
+HIDDEN_MLP_FULL, HIDDEN_CONV_FULL = (512, 256), (32, 64)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("conv", [False, True], ids=["mlp", "conv"])
+def test_vae_test_elbo_within_2_percent_of_torch(conv):
+    """Fashion-MNIST, latent 2: MLP 2 epochs on 20,000 images, conv 1 epoch on 10,000 (batch
+    128, Adam 1e-3); the test-set −ELBO (10,000 images) of deepgrad and torch agree to 2%."""
+    n_train, epochs = (10000, 1) if conv else (20000, 2)
+    elbo, seconds = train_vae_against_torch(conv, n_train=n_train, epochs=epochs)
+    print(f"VAE {'conv' if conv else 'mlp'}: test -ELBO deepgrad {elbo['deepgrad']:.2f}, torch "
+          f"{elbo['torch']:.2f}; train seconds {seconds}")
+    assert abs(elbo["deepgrad"] - elbo["torch"]) <= 0.02 * elbo["torch"]
