@@ -12,10 +12,10 @@ around 1 and D(x), D(G(z)) stay away from 1 and 0; fit_generative stops with an 
 D wins outright (collapse) or a loss becomes NaN.
 
 Writes into --out, per model: samples.png (cGAN: one row per class), losses.png (both players'
-per-batch losses, and D(x), D(G(z))), history.csv. With --score the reference classifier
-(LeNet-5, trained once and cached) rates 1000 samples (Inception-style score, confidence,
-evenness, Fréchet distance to the test images) and, for the cGAN, how often it recognises the
-requested class.
+per-batch losses, and D(x), D(G(z))), history.csv and the weights, model.safetensors. With
+--score the reference classifier (LeNet-5, trained once and cached) rates 1000 samples
+(Inception-style score, confidence, evenness, Fréchet distance to the test images) and, for the
+cGAN, how often it recognises the requested class.
 
 Run:  python examples/gan_fashion_mnist.py [--model dcgan|cgan|both] [--epochs 5] [--limit N]
 """
@@ -86,7 +86,8 @@ def train_one(name, x, y, classes, epochs, batch_size, ngf, latent, smoothing, l
         labels = None
         samples = model.sample(64)
         plot_samples(samples, path=f"{out}/{name}/samples.png", ncols=8, title="G(z)")
-    print(f"{name}: wrote {out}/{name}/samples.png, losses.png, history.csv")
+    dg.save(model.state_dict(), f"{out}/{name}/model.safetensors")
+    print(f"{name}: wrote {out}/{name}/samples.png, losses.png, history.csv, model.safetensors")
     return model, {"seconds": seconds, "parameters": n_params, **last,
                    "stop_reason": history.stop_reason}
 
