@@ -5,13 +5,13 @@ A 2-d convolution of an input (N, C, H, W) with weights (O, C/groups, KH, KW) ha
     O_h = ⌊(H + P_top + P_bottom − D·(KH − 1) − 1) / S⌋ + 1      (the course's (W − K + 2P)/S + 1)
 
 and is computed as one matrix product (im2col): every receptive field becomes a row of
-``cols`` (N·O_h·O_w, KH·KW·C), and ``out = cols @ W₂`` with W₂ the weights as (KH·KW·C, O).
+``cols`` (N·O_h·O_w, KH·KW·C), and ``out = cols @ W₂ᵀ`` with W₂ the weights as (O, KH·KW·C).
 
 Layout: the rows of ``cols`` are pixels with the batch folded in, so the product comes out as
 (N, O_h, O_w, O) — channels-last memory. It is handed on as an (N, O, O_h, O_w) *view* of that
 memory, so no transpose copy is made; NumPy's elementwise ops keep that layout, and the next
 convolution reads its input channels-last without copying. The backward pass is two more
-GEMMs: dW₂ = colsᵀ @ dY and dcols = dY @ W₂ᵀ, then col2im scatters dcols back onto the input
+GEMMs: dW₂ = dYᵀ @ cols and dcols = dY @ W₂, then col2im scatters dcols back onto the input
 with one strided add per kernel offset (a loop over KH·KW offsets, never over pixels).
 """
 
@@ -47,14 +47,15 @@ def _out_size(size, k, s, d, lo, hi):
 # ----- im2col / col2im on channels-last arrays ----------------------------------------------
 
 def _pad_nhwc(x, pads):
-    """x (N, C, H, W) → zero-padded channels-last array (N, Hp, Wp, C).
+    """x (N, C, H, W) → zero-padded contiguous channels-last array (N, Hp, Wp, C).
 
     If x already lies channels-last in memory and needs no padding this is a free view."""
     n, c, h, w = x.shape
     top, bottom, left, right = pads
     xt = x.transpose(0, 2, 3, 1)
     if not (top or bottom or left or right):
-        return xt
+        # a window copy gathering C values a plane apart is slow: transpose once first
+        return xt if xt.flags.c_contiguous else np.ascontiguousarray(xt)
     xp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
     xp[:, top:top + h, left:left + w, :] = xt
     return xp
@@ -68,17 +69,17 @@ def _window_view(xp, kh, kw, sh, sw, dh, dw, oh, ow):
 
 
 def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow):
-    """The receptive fields of xp as a contiguous (N, O_h, O_w, KH, KW, C) array."""
+    """The receptive fields of xp as a contiguous (N, O_h, O_w, KH, KW, C) array.
+
+    One copy from a strided window view: NumPy merges the (KW, C) axes of an undilated
+    window into one contiguous run of KW·C values, where a copy per kernel offset would move
+    runs of only C (slow for the few channels of early layers)."""
     n, _, _, c = xp.shape
     if kh == 1 and kw == 1:
         view = xp[:, :sh * (oh - 1) + 1:sh, :sw * (ow - 1) + 1:sw, :]
         return np.ascontiguousarray(view).reshape(n, oh, ow, 1, 1, c)
     cols = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
-    # one strided copy per kernel offset: each moves a whole (N, O_h, O_w, C) slab
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            cols[:, :, :, i, j, :] = xp[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw, :]
+    np.copyto(cols, _window_view(xp, kh, kw, sh, sw, dh, dw, oh, ow))
     return cols
 
 
@@ -132,12 +133,12 @@ def _col2im_per_offset(g2, w2, shape, padded_hw, stride, dilation):
     n, oh, ow, kh, kw, c = shape
     (sh, sw), (dh, dw) = stride, dilation
     dxp = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=g2.dtype)
-    w4 = w2.reshape(kh, kw, c, -1)
+    w4 = w2.reshape(-1, kh, kw, c)
     tmp = np.empty((g2.shape[0], c), dtype=g2.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
-            np.matmul(g2, w4[i, j].T, out=tmp)
+            np.matmul(g2, w4[:, i, j], out=tmp)
             dxp[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw, :] += tmp.reshape(n, oh, ow, c)
     return dxp
 
@@ -176,8 +177,10 @@ class Conv2d(Function):
         g = groups
         if g == 1:
             cols = cols.reshape(m, kh * kw * c)
-            w2 = w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
-            out = cols @ w2
+            # W₂ as (O, KH·KW·C): the weight copy keeps whole rows of O (transposing O to the
+            # inner axis costs more than the GEMM itself for 512 channels); BLAS reads W₂ᵀ
+            w2 = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)
+            out = cols @ w2.T
         else:
             og = o // g
             cols = cols.reshape(m, kh * kw, g, cg).transpose(2, 0, 1, 3).reshape(g, m, -1)
@@ -197,9 +200,11 @@ class Conv2d(Function):
         o, _, kh, kw = w.shape
         xp = _pad_nchw(x, pads)
         cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, :, i, j] = _offset_nchw(xp, i, j, stride, dilation, oh, ow)
+        s0, s1, s2, s3 = xp.strides
+        (sh, sw), (dh, dw) = stride, dilation
+        windows = as_strided(xp, cols.shape, (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw),
+                             writeable=False)
+        np.copyto(cols, windows)  # one copy, not one per kernel offset
         cols = cols.reshape(n, c * kh * kw, oh * ow)
         w2 = w.reshape(o, c * kh * kw)
         out = np.matmul(w2, cols)
@@ -237,12 +242,12 @@ class Conv2d(Function):
         dx = dw = db = None
         if g == 1:
             if self.needs_input_grad[1]:
-                dw = (self.cols.T @ g2).reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
+                dw = (g2.T @ self.cols).reshape(o, kh, kw, c).transpose(0, 3, 1, 2)
                 dw = np.ascontiguousarray(dw)
             if self.needs_input_grad[0]:
                 # few channels: gathering dcols' C-wide strips is slow, so one small GEMM
                 # per kernel offset writes each slab contiguously instead
-                dcols = None if c < 32 and kh * kw > 1 else (g2 @ self.w2.T).reshape(
+                dcols = None if c < 32 and kh * kw > 1 else (g2 @ self.w2).reshape(
                     n, oh, ow, kh, kw, c)
         else:
             og = o // g
