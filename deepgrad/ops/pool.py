@@ -5,11 +5,12 @@ Output size as for a convolution: O = ⌊(W + 2P − D·(K − 1) − 1)/S⌋ + 
 
 Max and average pooling loop over the KH·KW kernel offsets, never over pixels: each offset is
 one strided view (N, C, O_h, O_w) of the padded input, so the maximum is KH·KW-1 elementwise
-``maximum`` calls, and the index of the winning offset (the first one on ties, as PyTorch) is
-kept as a small uint8 array for the backward pass, which routes each gradient to its winner.
+``maximum`` calls. The backward pass finds each window's winning offset (the first one on
+ties, as PyTorch) by comparing the views with the output, and routes the gradient to it.
 """
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.autograd.function import Function
 from deepgrad.ops.conv import _check_positive, _tuple
@@ -64,6 +65,13 @@ def _geometry(op, x, kernel, stride, padding, dilation, ceil_mode):
 
 
 class MaxPool2d(Function):
+    """Max over each window: KH·KW−1 elementwise ``maximum`` calls over strided views.
+
+    Forward keeps only references to the (padded) input and the output; which offset won each
+    window is worked out in backward (and by ``indices()``), so inference pays for the maximum
+    alone. PyTorch's tie rule: the first offset holding the maximum wins; a window containing
+    NaN outputs NaN and its last NaN wins."""
+
     def forward(self, x, kernel, stride, padding, dilation, ceil_mode):
         kh, kw = kernel
         oh, ow, pads = _geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
@@ -71,47 +79,83 @@ class MaxPool2d(Function):
         sh, sw = stride
         self.tiled = (kh, kw) == (sh, sw) and dilation == (1, 1) and xp is x \
             and x.shape[2] == oh * kh and x.shape[3] == ow * kw
+        self.xp, self.geom = xp, (x.shape, xp.shape, pads, kernel, stride, dilation, oh, ow)
+        views = self._views()
+        if len(views) == 1:
+            out = views[0].copy()
+        else:
+            out = np.maximum(views[0], views[1])
+            for v in views[2:]:
+                np.maximum(out, v, out=out)
+        self.out = out
+        return out
+
+    def _views(self):
+        """The KH·KW strided views (N, C, O_h, O_w) of the padded input, offset by offset."""
+        (n, c, _, _), _, _, (kh, kw), stride, dilation, oh, ow = self.geom
+        xp = self.xp
         if self.tiled:
             # non-overlapping windows tiling the input: one reshape gives all offsets
-            windows = x.reshape(x.shape[0], x.shape[1], oh, kh, ow, kw)
-            views = [windows[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]
-        else:
-            views = [_offset(xp, i, j, stride, dilation, oh, ow)
-                     for i in range(kh) for j in range(kw)]
-        out = views[0].copy()
-        for v in views[1:]:
-            np.maximum(out, v, out=out)
-        # the first offset holding the maximum wins (PyTorch's tie rule): walk offsets backwards
+            windows = xp.reshape(n, c, oh, kh, ow, kw)
+            return [windows[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]
+        return [_offset(xp, i, j, stride, dilation, oh, ow) for i in range(kh) for j in range(kw)]
+
+    def _winner(self, views):
+        """Index of the winning offset per window (uint8, or int32 for ≥ 256 offsets)."""
+        out = self.out
         winner = np.zeros(out.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
         for k in range(len(views) - 1, -1, -1):
             np.copyto(winner, k, where=views[k] == out)
-        self.winner = winner
-        self.geom = (x.shape, xp.shape, pads, kernel, stride, dilation, oh, ow)
-        return out
+        if np.isnan(out).any():
+            for k in range(len(views)):  # the last NaN wins
+                np.copyto(winner, k, where=np.isnan(views[k]))
+        return winner
+
+    def _masks(self, views):
+        """One boolean mask per offset: True where that offset wins its window."""
+        out = self.out
+        if np.isnan(out).any():
+            winner = self._winner(views)
+            return [winner == k for k in range(len(views))]
+        masks = []
+        taken = None
+        for v in views:
+            mask = v == out
+            if taken is None:
+                taken = mask
+            else:
+                np.greater(mask, taken, out=mask)  # equal here and no earlier offset won
+                taken = taken | mask
+            masks.append(mask)
+        return masks
 
     def indices(self):
         """Flat indices into each input plane (H·W), as ``return_indices`` gives them."""
         (n, c, h, w), _, pads, (kh, kw), stride, dilation, oh, ow = self.geom
-        ki, kj = np.divmod(self.winner.astype(np.int64), kw)
+        ki, kj = np.divmod(self._winner(self._views()).astype(np.int64), kw)
         rows = np.arange(oh)[:, None] * stride[0] - pads[0] + ki * dilation[0]
         cols = np.arange(ow)[None, :] * stride[1] - pads[2] + kj * dilation[1]
         return rows * w + cols
 
     def backward(self, grad):
         (n, c, h, w), xp_shape, pads, (kh, kw), stride, dilation, oh, ow = self.geom
-        winner = self.winner
+        masks = self._masks(self._views())
         if self.tiled:
-            # every input element is in exactly one window: write each offset once, no zeroing
-            dx = np.empty((n, c, oh, kh, ow, kw), dtype=grad.dtype)
-            for k in range(kh * kw):
+            # every input element is in exactly one window: write each offset once, no zeroing;
+            # dx takes the input's memory layout (channels-last stays channels-last)
+            dx = np.empty_like(self.xp, dtype=grad.dtype)
+            s0, s1, s2, s3 = dx.strides
+            windows = as_strided(dx, (n, c, oh, kh, ow, kw), (s0, s1, s2 * kh, s2, s3 * kw, s3))
+            for k, mask in enumerate(masks):
                 i, j = divmod(k, kw)
-                np.multiply(grad, winner == k, out=dx[:, :, :, i, :, j])
-            return dx.reshape(n, c, h, w)
-        dxp = np.zeros(xp_shape, dtype=grad.dtype)
-        for k in range(kh * kw):
+                np.multiply(grad, mask, out=windows[:, :, :, i, :, j])
+            return dx
+        dxp = np.zeros_like(self.xp, dtype=grad.dtype)
+        routed = np.empty_like(grad)
+        for k, mask in enumerate(masks):
             i, j = divmod(k, kw)
-            view = _offset(dxp, i, j, stride, dilation, oh, ow)
-            view += np.where(winner == k, grad, 0)
+            np.multiply(grad, mask, out=routed)
+            _offset(dxp, i, j, stride, dilation, oh, ow)[...] += routed
         top, _, left, _ = pads
         return dxp[:, :, top:top + h, left:left + w]
 
@@ -192,7 +236,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _max_pool_indices(input, node, kernel, stride, padding, dilation, ceil_mode):
-    if node is None or not hasattr(node, "winner"):
+    if node is None or not hasattr(node, "out"):
         node = MaxPool2d()
         node.forward(input._data, kernel=kernel, stride=stride, padding=padding,
                      dilation=dilation, ceil_mode=ceil_mode)

@@ -39,6 +39,37 @@ def test_max_pool2d_ties_go_to_first_element():
     compare(lambda lib, x: _F(lib).max_pool2d(x, 3, 1), [x])
 
 
+@pytest.mark.parametrize("cfg", [dict(kernel_size=2), dict(kernel_size=(2, 3)),
+                                 dict(kernel_size=3, stride=2, padding=1),
+                                 dict(kernel_size=3, stride=2, ceil_mode=True)])
+@pytest.mark.parametrize("layout", ["channels_last", "transposed"])
+def test_max_pool2d_strided_inputs_with_ties(cfg, layout):
+    # ReLU zeros tie within windows; tiled (2×2 on 8×12) and overlapping windows; inputs
+    # whose memory is channels-last (as convolutions hand them on) or transposed
+    x = np.maximum(np.random.default_rng(3).standard_normal((2, 8, 12, 5)), 0)
+    x[0, :4, :4, 0] = 0.5  # a plateau tied everywhere
+
+    def fn(lib, x):
+        x = x.permute(0, 3, 1, 2) if layout == "channels_last" else x.transpose(1, 3)
+        out, idx = _F(lib).max_pool2d(x, return_indices=True, **cfg)
+        return out, idx.to(x.dtype)
+
+    compare(fn, [x])
+
+
+@pytest.mark.parametrize("cfg", [dict(kernel_size=2), dict(kernel_size=2, stride=1)])
+def test_max_pool2d_nan_windows_as_torch(cfg):
+    # a window holding NaN gives NaN, and its *last* NaN gets the gradient and the index
+    x = np.arange(40, dtype=np.float64).reshape(1, 2, 4, 5) % 7
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 1, 2, 2] = np.nan
+
+    def fn(lib, x):
+        out, idx = _F(lib).max_pool2d(x, return_indices=True, **cfg)
+        return out, idx.to(x.dtype)
+
+    compare(fn, [x])
+
+
 @pytest.mark.parametrize("cfg", AVG)
 def test_avg_pool2d(cfg):
     compare(lambda lib, x: _F(lib).avg_pool2d(x, **cfg), [(2, 3, 7, 8)])
