@@ -49,7 +49,7 @@ class BatchLog(Callback):
 
 
 def main(epochs=1, limit=4000, domains="invert", batch_size=16, ngf=16, n_blocks=3, lr=2e-4,
-         out="runs/cyclegan", verbose=1):
+         out="runs/cyclegan", verbose=1, val_size=1000):
     dg.manual_seed(0)
     x, y = load(train=True)
     x_test, y_test = load(train=False)
@@ -65,7 +65,7 @@ def main(epochs=1, limit=4000, domains="invert", batch_size=16, ngf=16, n_blocks
     batches = BatchLog()
     os.makedirs(out, exist_ok=True)
     start = time.perf_counter()
-    history = fit_generative(model, (x, y), val_data=(x_test[:1000], y_test[:1000]),
+    history = fit_generative(model, (x, y), val_data=(x_test[:val_size], y_test[:val_size]),
                              epochs=epochs, batch_size=batch_size, lr=lr, verbose=verbose,
                              callbacks=[batches, CSVLogger(f"{out}/history.csv")])
     seconds = time.perf_counter() - start
@@ -76,7 +76,7 @@ def main(epochs=1, limit=4000, domains="invert", batch_size=16, ngf=16, n_blocks
     if history.stop_reason:
         print(f"stopped early: {history.stop_reason}")
     if domains == "invert":
-        a, mean_b = x_test[:1000], (1 - x).mean(0)  # the average domain-B training image
+        a, mean_b = x_test[:val_size], (1 - x).mean(0)  # the average domain-B training image
         print(f"baselines of mean |G(a) - (1 - a)|: copy of the input "
               f"{np.abs(a - (1 - a)).mean():.4f}, the average B image "
               f"{np.abs(mean_b - (1 - a)).mean():.4f}")
