@@ -106,7 +106,8 @@ if __name__ == "__main__":
     parser.add_argument("--blocks", type=int, default=3)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--out", default="runs/cyclegan")
+    parser.add_argument("--val-size", type=int, default=1000, help="test images for val_*")
     parser.add_argument("-q", "--quiet", action="store_true", help="one line per epoch")
     args = parser.parse_args()
     main(args.epochs, args.limit, args.domains, args.batch_size, args.ngf, args.blocks, args.lr,
-         args.out, 2 if args.quiet else 1)
+         args.out, 2 if args.quiet else 1, args.val_size)
