@@ -403,3 +403,20 @@ def test_vae_test_elbo_within_2_percent_of_torch(conv):
     print(f"VAE {'conv' if conv else 'mlp'}: test -ELBO deepgrad {elbo['deepgrad']:.2f}, torch "
           f"{elbo['torch']:.2f}; train seconds {seconds}")
     assert abs(elbo["deepgrad"] - elbo["torch"]) <= 0.02 * elbo["torch"]
+
+
+def test_fit_generative_trains_both_models():
+    from deepgrad.train import fit_generative
+
+    rng = np.random.default_rng(12)
+    x = _stripes(rng, 48, vertical=True)
+    y = np.zeros(48, np.int64)
+    for build in (vae, autoencoder):
+        model = build(latent_dim=2, image_size=SIZE, hidden=HIDDEN_MLP)
+        history = fit_generative(model, (x, y), val_data=(x[:16], y[:16]), epochs=3,
+                                 batch_size=16, lr=1e-2, verbose=0)
+        losses = history.history["loss"]
+        assert len(losses) == 3 and losses[-1] < losses[0]
+        assert "val_loss" in history.history
+        if build is vae:
+            assert {"rec", "kl", "val_kl"} <= set(history.history)
