@@ -157,10 +157,85 @@ def _check_dtypes(op, x, w, b):
 
 # ----- conv2d -----------------------------------------------------------------------------------
 
+def _live_taps(size, k, s, d, lo, out):
+    """First and last kernel tap (along one axis) that reads a real input element for some
+    output position; the taps outside that range only ever multiply zero padding."""
+    live = []
+    for i in range(k):
+        first = lo - i * d  # output position o reads input o·s − lo + i·d
+        o0 = max(0, -(-first // s))
+        if o0 < out and o0 * s <= size - 1 + lo - i * d:
+            live.append(i)
+    return live[0], live[-1]
+
+
+def _dead_tap_crop(x_shape, w_shape, stride, pads, dilation):
+    """(row slice, col slice, new pads) that drop kernel taps which only see padding — e.g.
+    all but the centre of a 3×3 kernel, padding 1, on the 1×1 maps of ResNet-18's last stage
+    on 32×32 inputs — or None when every tap reads the input somewhere."""
+    top, bottom, left, right = pads
+    if not (top or bottom or left or right):
+        return None
+    new_pads, slices = [], []
+    for axis, (lo, hi) in enumerate(((top, bottom), (left, right))):
+        size, k = x_shape[2 + axis], w_shape[2 + axis]
+        s, d = stride[axis], dilation[axis]
+        out = _out_size(size, k, s, d, lo, hi)
+        first, last = _live_taps(size, k, s, d, lo, out)
+        new_lo = lo - first * d
+        new_hi = (out - 1) * s + (last - first) * d + 1 - size - new_lo
+        if new_lo < 0 or new_hi < 0:
+            return None
+        new_pads += [new_lo, new_hi]
+        slices.append(slice(first, last + 1))
+    if slices[0] == slice(0, w_shape[2]) and slices[1] == slice(0, w_shape[3]):
+        return None
+    return slices[0], slices[1], tuple(new_pads)
+
+
+def _zero_times(values, axes):
+    """What the skipped products 0·v add per output channel: NaN where some v is ±inf/NaN
+    (as the full computation would give), else 0."""
+    bad = ~np.isfinite(values).all(axis=axes)
+    return np.where(bad, np.nan, 0).astype(values.dtype)
+
+
 class Conv2d(Function):
-    """y = x ⊛ W + b as im2col + one GEMM (per group), backward as two GEMMs + col2im."""
+    """y = x ⊛ W + b as im2col + one GEMM (per group), backward as two GEMMs + col2im.
+
+    Kernel taps that only ever read zero padding are dropped first (exactly: they add 0·w),
+    so a 3×3 convolution of a 1×1 map costs one tap, not nine."""
 
     def forward(self, x, w, b, stride, pads, dilation, groups):
+        self.crop = crop = _dead_tap_crop(x.shape, w.shape, stride, pads, dilation)
+        if crop is None:
+            return self._forward(x, w, b, stride, pads, dilation, groups)
+        rows, cols, pads = crop
+        self.w_shape = w.shape
+        out = self._forward(x, w[:, :, rows, cols], b, stride, pads, dilation, groups)
+        if not np.isfinite(w.sum()):  # one fast pass decides the common, finite case
+            live = np.zeros(w.shape[2:], dtype=bool)
+            live[rows, cols] = True
+            out += _zero_times(w[:, :, ~live], (1, 2)).reshape(1, -1, 1, 1)
+        return out
+
+    def backward(self, grad):
+        if self.crop is None:
+            return self._backward(grad)
+        dx, dw_live, db = self._backward(grad)
+        if dw_live is not None:
+            rows, cols, _ = self.crop
+            # the dropped taps' gradient: Σ dy·0 (NaN for channels whose dy is not finite)
+            if np.isfinite(grad.sum()):
+                dw = np.zeros(self.w_shape, dtype=dw_live.dtype)
+            else:
+                dead = _zero_times(grad, (0, 2, 3)).reshape(-1, 1, 1, 1)
+                dw = np.broadcast_to(dead, self.w_shape).copy()
+            dw[:, :, rows, cols] = dw_live
+            dw_live = dw
+        return dx, dw_live, db
+
+    def _forward(self, x, w, b, stride, pads, dilation, groups):
         n, c, h, wd = x.shape
         o, cg, kh, kw = w.shape
         sh, sw = stride
@@ -233,7 +308,7 @@ class Conv2d(Function):
             dx = dxp[:, :, top:top + h, left:left + wd]
         return dx, dw, db
 
-    def backward(self, grad):
+    def _backward(self, grad):
         if self.spatial_inner:
             return self._backward_spatial_inner(grad)
         n, c, h, wd, o, cg, kh, kw, oh, ow, stride, dilation, pads, g, xp_shape = self.geom

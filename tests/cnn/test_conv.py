@@ -57,6 +57,43 @@ def test_conv2d_noncontiguous_input():
             [(2, 3, 7, 5), (4, 3, 3, 3)])
 
 
+DEAD_TAPS = [((1, 1), (3, 3), dict(padding=1)),  # ResNet-18's last stage on 32×32
+             ((2, 2), (3, 3), dict(stride=2, padding=1)),
+             ((1, 4), (3, 3), dict(stride=3, padding=2)),
+             ((2, 3), (3, 3), dict(padding=2, dilation=(2, 1))),
+             ((3, 1), (3, 2), dict(stride=(2, 1), padding=(3, 1))),
+             ((2, 2), (3, 3), dict(padding=1, groups=2))]
+
+
+@pytest.mark.parametrize("hw, kernel, cfg", DEAD_TAPS)
+@pytest.mark.parametrize("pixels_inner", [True, False])
+def test_conv2d_taps_that_only_see_padding(hw, kernel, cfg, pixels_inner, monkeypatch):
+    monkeypatch.setattr(conv_ops, "SPATIAL_INNER_MAX_CHANNELS", 1000 if pixels_inner else 0)
+    g = cfg.get("groups", 1)
+    compare(lambda lib, x, w, b: _F(lib).conv2d(x, w, b, **cfg),
+            [(3, 4) + hw, (6, 4 // g) + kernel, (6,)])
+
+
+def test_conv2d_dropped_taps_still_propagate_inf_and_nan():
+    # 0·inf = NaN in the full computation: a non-finite weight on a tap that only sees padding
+    # makes its output channel NaN, and a non-finite upstream gradient makes dW NaN there
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 3, 1, 1)), rng.standard_normal((4, 3, 3, 3))
+    w[1, 2, 0, 0], w[3, 0, 2, 1] = np.inf, np.nan
+    up = rng.standard_normal((2, 4, 1, 1))
+    up[0, 2, 0, 0] = np.inf
+    results = []
+    for lib in (deepgrad, torch):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        wt_finite = lib.tensor(np.nan_to_num(w, posinf=1.0, nan=1.0), requires_grad=True)
+        out = _F(lib).conv2d(xt, wt, padding=1)
+        (_F(lib).conv2d(xt, wt_finite, padding=1) * lib.tensor(up)).sum().backward()
+        results.append((out.detach().numpy(), wt_finite.grad.numpy(), xt.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    assert np.isnan(results[0][0][:, [1, 3]]).all() and not np.isfinite(results[0][1][2]).any()
+
+
 @pytest.mark.parametrize("cfg", [dict(), dict(stride=2, padding=1), dict(padding="same",
                                  dilation=3), dict(groups=3, stride=3), dict(padding="valid")])
 def test_conv1d(cfg):
