@@ -142,11 +142,11 @@ def test_generate_seeded_greedy_and_topk(cls):
 def test_sample_logits_distribution_temperature_and_top_k():
     logits = deepgrad.tensor([2.0, 1.0, 0.0, -1.0])
     gen = deepgrad.Generator(0)
-    draws = np.array([sample_logits(logits, 0.5, generator=gen) for _ in range(4000)])
+    draws = np.array([sample_logits(logits, 0.5, generator=gen) for _ in range(2000)])
     expected = np.exp(np.array([2.0, 1.0, 0.0, -1.0]) / 0.5)
     expected /= expected.sum()
     freq = np.bincount(draws, minlength=4) / len(draws)
-    np.testing.assert_allclose(freq, expected, atol=0.03)
+    np.testing.assert_allclose(freq, expected, atol=0.04)
     top2 = {sample_logits(logits, 5.0, top_k=2, generator=gen) for _ in range(300)}
     assert top2 == {0, 1}
     assert sample_logits(logits, 0) == 0

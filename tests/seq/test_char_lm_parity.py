@@ -107,7 +107,7 @@ def _run_both(corpus, emb, hidden, layers, dtype, epochs, batch_size, seq_len, l
 
 
 def test_char_lstm_float64_tracks_torch_step_by_step():
-    corpus = CharCorpus("python-docs", max_chars=12_000)
+    corpus = CharCorpus("python-docs", max_chars=6_000)
     dg_losses, th_losses, dg_ppl, th_ppl, _, _ = _run_both(
         corpus, emb=8, hidden=16, layers=2, dtype="float64", epochs=2, batch_size=8,
         seq_len=32, lr=1e-2, clip=0.5)
