@@ -17,6 +17,7 @@ backward is the closed form (m values per statistic)
 import numpy as np
 
 from deepgrad.autograd.function import Function
+from deepgrad.ops._buffers import POOL as _POOL
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -175,6 +176,70 @@ class GroupedNorm(Function):
         return dx, dw, db
 
 
+class LayerNorm(Function):
+    """x viewed as (R, m): each row normalised over its m values, y = x̂·γ + β (γ, β of m).
+
+    Few passes and few fresh arrays: the row sums are matrix-vector products, the variance a
+    row-wise dot, x̂ is computed in place in a pooled buffer (given back in ``release``), and
+    backward's dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) is built in place in dx̂.
+    """
+
+    def forward(self, x, weight, bias, m, eps):
+        dtype = x.dtype
+        xr = x.reshape(-1, m)
+        rows = xr.shape[0]
+        ones = np.ones(m, dtype=dtype)
+        mean = xr @ ones
+        mean /= m
+        xhat = _POOL.take((rows, m), dtype)
+        np.subtract(xr, mean[:, None], out=xhat)
+        var = np.einsum("ij,ij->i", xhat, xhat)
+        var /= m
+        var += eps
+        invstd = np.sqrt(var, out=var)
+        np.reciprocal(invstd, out=invstd)
+        xhat *= invstd[:, None]
+        if weight is not None:
+            y = np.multiply(xhat, weight)
+            if bias is not None:
+                y += bias
+        elif bias is not None:
+            y = np.add(xhat, bias)
+        else:
+            y = xhat.copy()
+        self.xhat, self.invstd, self.weight, self.ones = xhat, invstd, weight, ones
+        return y.reshape(x.shape)
+
+    def release(self):
+        _POOL.give(getattr(self, "xhat", None))
+        super().release()
+
+    def backward(self, grad):
+        xhat, invstd, weight = self.xhat, self.invstd, self.weight
+        rows, m = xhat.shape
+        g = grad.reshape(rows, m)
+        needs = self.needs_input_grad
+        dx = dw = db = None
+        if needs[1]:
+            dw = np.einsum("ij,ij->j", g, xhat)  # Σ dy·x̂ over rows
+        if needs[2]:
+            db = np.ones(rows, dtype=g.dtype) @ g
+        if needs[0]:
+            dx = np.multiply(g, weight) if weight is not None else g.copy()  # dx̂
+            mean_d = dx @ self.ones
+            mean_d /= m
+            mean_dx = np.einsum("ij,ij->i", dx, xhat)
+            mean_dx /= m
+            tmp = _POOL.take((rows, m), dx.dtype)
+            np.multiply(xhat, mean_dx[:, None], out=tmp)
+            dx -= tmp
+            _POOL.give(tmp)
+            dx -= mean_d[:, None]
+            dx *= invstd[:, None]
+            dx = dx.reshape(grad.shape)
+        return dx, dw, db
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing ``normalized_shape`` dims of each sample."""
     op = "layer_norm"
@@ -191,9 +256,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if t is not None and tuple(t.shape) != normalized_shape:
             raise RuntimeError(f"{op}: expected {name} of shape {normalized_shape}, got "
                                f"{tuple(t.shape)}")
-    rows = int(np.prod(input.shape[:input.ndim - k], dtype=np.int64))
-    param_shape = (1,) * (input.ndim - k) + normalized_shape
-    return GroupedNorm.apply(input, weight, bias, rows=rows, param_shape=param_shape, eps=eps)
+    m = int(np.prod(normalized_shape, dtype=np.int64))
+    if weight is not None and weight.ndim > 1:
+        weight = weight.reshape(m)
+    if bias is not None and bias.ndim > 1:
+        bias = bias.reshape(m)
+    return LayerNorm.apply(input, weight, bias, m, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

@@ -38,37 +38,12 @@ backward.
 import numpy as np
 
 from deepgrad.autograd.function import Function
+from deepgrad.ops._buffers import POOL as _POOL
 
 __all__ = ["rnn_layer", "lstm_layer", "gru_layer", "recurrent_stack"]
 
 _LSTM_ORDER = (3, 0, 1, 2)  # internal block k holds PyTorch's gate _LSTM_ORDER[k] (i,f,g,o)
 _LSTM_BACK = (1, 2, 3, 0)  # inverse permutation
-
-
-class _BufferPool:
-    """Big work arrays kept between calls. Freshly allocated multi-megabyte arrays are
-    page-faulted in by the OS on every step (measured: ~40% of an LSTM training step), so each
-    layer takes its buffers here and gives them back once its backward has run."""
-
-    def __init__(self, keep=6):
-        self.free, self.keep = {}, keep
-
-    def take(self, shape, dtype, zero=False):
-        stack = self.free.get((shape, dtype))
-        array = stack.pop() if stack else np.empty(shape, dtype=dtype)
-        if zero:
-            array.fill(0)
-        return array
-
-    def give(self, *arrays):
-        for a in arrays:
-            if a is not None:
-                stack = self.free.setdefault((a.shape, a.dtype), [])
-                if len(stack) < self.keep:
-                    stack.append(a)
-
-
-_POOL = _BufferPool()
 
 
 def _permute_blocks(w, order):
