@@ -7,8 +7,8 @@ train step (SGD momentum) and inference (eval mode, no grad).
 
     PYTHONPATH=. .venv/bin/python benchmarks/cnn.py [--steps 50] [--rounds 3] [--only W2|W5]
 
-The models are written here with the layer classes of each framework (the model zoo may not
-exist yet); the optimizer is ``optim.SGD`` when deepgrad has it, else the same update inline.
+The models are written here with the layer classes of each framework (the same layout as the
+model zoo's); the optimizer is each framework's ``optim.SGD``.
 """
 
 import argparse
@@ -83,36 +83,8 @@ def resnet18(lib, num_classes=10):
     return ResNet()
 
 
-class _InlineSGD:
-    """SGD with momentum (PyTorch's update: b = μb + g; p -= lr·b) until deepgrad.optim lands."""
-
-    def __init__(self, params, lr, momentum):
-        self.params, self.lr, self.momentum = list(params), lr, momentum
-        self.bufs = [None] * len(self.params)
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        for i, p in enumerate(self.params):
-            g = p.grad._data
-            if self.bufs[i] is None:
-                self.bufs[i] = g.copy()
-            else:
-                self.bufs[i] *= self.momentum
-                self.bufs[i] += g
-            p._data -= self.lr * self.bufs[i]
-
-
 def sgd(lib, params, lr=0.05, momentum=0.9):
-    if lib is torch:
-        return torch.optim.SGD(params, lr=lr, momentum=momentum)
-    try:
-        from deepgrad.optim import SGD
-        return SGD(params, lr=lr, momentum=momentum)
-    except ImportError:
-        return _InlineSGD(params, lr, momentum)
+    return lib.optim.SGD(params, lr=lr, momentum=momentum)
 
 
 def _train_step_fn(lib, model, x, y):
