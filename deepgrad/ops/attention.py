@@ -14,8 +14,8 @@ import math
 import numpy as np
 
 from deepgrad.autograd.function import Function
-from deepgrad.backend.random import generator as _rng
 from deepgrad.ops._util import unbroadcast
+from deepgrad.ops.dropout import keep_mask
 from deepgrad.ops.recurrent import _pack, _split
 from deepgrad.tensor import Tensor
 
@@ -36,7 +36,7 @@ class ScaledDotProductAttention(Function):
         self.drop = None
         Pd = P
         if dropout_p > 0:
-            keep = _rng(generator).random(P.shape, dtype=np.float32) >= dropout_p
+            keep = keep_mask(P.shape, dropout_p, generator)
             self.drop = np.multiply(keep, P.dtype.type(1 / (1 - dropout_p)), dtype=P.dtype)
             Pd = P * self.drop
         out = np.matmul(Pd, v)

@@ -11,6 +11,18 @@ from deepgrad.backend.random import generator as _rng
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
 
 
+def keep_mask(shape, p, generator=None):
+    """Bernoulli(1 − p) draws of ``shape`` (True = keep): 32-bit uniform integers u from the
+    generator's raw stream, kept where u ≥ p·2³² (exact to 2⁻³², and about twice as fast as
+    drawing floats)."""
+    size = 1
+    for s in shape:
+        size *= s
+    raw = _rng(generator).bit_generator.random_raw((size + 1) // 2)
+    threshold = np.uint32(min(round(p * 2.0 ** 32), 2 ** 32 - 1))
+    return raw.view(np.uint32)[:size].reshape(shape) >= threshold
+
+
 class Dropout(Function):
     """y = x · m / (1 − p), m ~ Bernoulli(1 − p); dy/dx = m / (1 − p)."""
 
@@ -18,7 +30,7 @@ class Dropout(Function):
         if p == 1:
             self.mask = np.zeros(mask_shape, x.dtype)
             return x * self.mask
-        keep = _rng(generator).random(mask_shape, dtype=np.float32) >= p
+        keep = keep_mask(mask_shape, p, generator)
         # the scaled mask in x's dtype: one multiply forward, one backward
         self.mask = np.multiply(keep, x.dtype.type(1 / (1 - p)), dtype=x.dtype)
         return x * self.mask
@@ -77,7 +89,7 @@ class AlphaDropout(Function):
 
     def forward(self, x, p, generator):
         alpha = -1.7580993408473766  # −λα of SELU
-        keep = _rng(generator).random(x.shape, dtype=np.float32) >= p
+        keep = keep_mask(x.shape, p, generator)
         a = 1.0 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
         b = -a * alpha * p
         self.scale = np.multiply(keep, x.dtype.type(a), dtype=x.dtype)
