@@ -29,7 +29,7 @@ def build(kind, vocab_size, seq_len):
     if kind == "lstm":
         return CharLSTM(vocab_size, embedding_dim=32, hidden_size=256), 3e-3
     return CharTransformer(vocab_size, d_model=128, nhead=4, num_layers=2, dim_feedforward=256,
-                           dropout=0.1, max_len=seq_len), 1e-3
+                           dropout=0.0, max_len=seq_len), 3e-3
 
 
 def main(models=("lstm", "transformer"), epochs=2, batch_size=32, seq_len=64, limit=None,
