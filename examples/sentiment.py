@@ -10,7 +10,8 @@ embeddings and before the classifier; EarlyStopping keeps the weights of the epo
 best validation accuracy, and the test set is scored once, at the end.
 
 Run:  python examples/sentiment.py [--epochs 6] [--cell lstm|gru] [--bidirectional]
-(measured: 6 epochs, 209 s on 2 shared cores, test accuracy 0.788; majority class 0.563)
+Measured on 2 shared cores (test accuracy; majority class 0.563): LSTM 6 epochs 0.788
+(209 s), 10 epochs 0.791 (384 s, best val 0.801); GRU 6 epochs 0.784 (211 s).
 """
 
 import argparse
