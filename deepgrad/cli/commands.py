@@ -259,7 +259,8 @@ def cmd_predict(args):
 
 
 def cmd_summary(args):
-    from deepgrad.models import MODELS, model_input_size
+    import deepgrad
+    from deepgrad.models import MODELS, model_input_dtype, model_input_size
     from deepgrad.train import summary
 
     if args.model is None:
@@ -274,7 +275,8 @@ def cmd_summary(args):
         if size is None:
             raise UsageError(f"model {args.model!r} does not declare its input size; pass "
                              f"--input-size, e.g. 3,224,224")
-    summary(model, size)
+    dtype = model_input_dtype(args.model)
+    summary(model, size, dtypes=[getattr(deepgrad, dtype)] if dtype else None)
     return 0
 
 

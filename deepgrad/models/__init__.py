@@ -47,7 +47,8 @@ from deepgrad.models.vgg import (
     vgg19_bn,
 )
 
-__all__ = ["MODELS", "get_model", "model_input_size", "MLP", "mlp", "LeNet5", "lenet5",
+__all__ = ["MODELS", "get_model", "model_input_size", "model_input_dtype", "MLP", "mlp",
+           "LeNet5", "lenet5",
            "AlexNet", "alexnet", "VGG", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn",
            "vgg13_bn", "vgg16_bn", "vgg19_bn", "ResNet", "BasicBlock", "Bottleneck", "resnet18",
            "resnet34", "resnet50", "resnet101", "load_pretrained", "LoadResult",
@@ -82,6 +83,11 @@ def get_model(name, **kwargs):
     if name not in MODELS:
         raise KeyError(f"unknown model {name!r}; registered models: {sorted(MODELS)}")
     return MODELS[name](**kwargs)
+
+
+def model_input_dtype(name):
+    """The dtype name of the model's input (``'int64'`` for token ids; None: float)."""
+    return getattr(MODELS[name], "input_dtype", None)
 
 
 def model_input_size(name, **kwargs):

@@ -170,3 +170,5 @@ def char_transformer(vocab_size=128, d_model=128, nhead=4, num_layers=2, dim_fee
 
 for _builder in (char_lstm, char_transformer):
     _builder.task = "text"
+    _builder.input_size = (64,)  # one sample: 64 token ids (for `deepgrad summary`)
+    _builder.input_dtype = "int64"

@@ -59,3 +59,9 @@ def test_train_writes_what_it_learned(tmp_path, capsys):
     assert "what it learned:" in capsys.readouterr().out
     for name in ("filters.png", "confusion_matrix.png", "misclassified.png"):
         assert (plots / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_summary_of_token_models(capsys):
+    assert main(["summary", "char_lstm"]) == 0
+    out = capsys.readouterr().out
+    assert "Total params: 370,816" in out and "(1, 64, 128)" in out  # logits of 64 tokens
