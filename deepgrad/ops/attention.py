@@ -198,13 +198,12 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
     S = key.shape[1]
     head_dim = E // num_heads
     if in_proj_weight is not None:
+        # three products with the weight's thirds even for self-attention: one product with
+        # the whole weight then a split of its (N, L, 3E) output costs a full-size zero array
+        # per part in backward
         b = [None] * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
-        if query is key and key is value:
-            qkv = linear(query, in_proj_weight, in_proj_bias)
-            q, k, v = qkv.chunk(3, dim=-1)
-        else:
-            w = in_proj_weight.chunk(3)
-            q, k, v = (linear(x, w[i], b[i]) for i, x in enumerate((query, key, value)))
+        w = in_proj_weight.chunk(3)
+        q, k, v = (linear(x, w[i], b[i]) for i, x in enumerate((query, key, value)))
     else:
         b = [None] * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
         q = linear(query, q_proj_weight, b[0])

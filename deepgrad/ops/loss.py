@@ -130,8 +130,11 @@ def _maybe_warn_probabilities(rows, op):
     """Learners often feed softmax outputs to cross_entropy, which applies log-softmax itself:
     warn once when every row is a probability vector."""
     global _warned_probabilities
-    if _warned_probabilities or rows.shape[-1] < 2 or rows.size == 0 or rows.min() < 0:
+    if _warned_probabilities or rows.shape[-1] < 2 or rows.size == 0:
         return
+    first = rows[0]
+    if first.min() < 0 or abs(float(first.sum()) - 1) > 1e-4 or rows.min() < 0:
+        return  # the first row settles it for logits without a pass over all rows
     if rows.max() <= 1 and np.allclose(rows.sum(axis=-1), 1, atol=1e-4):
         _warned_probabilities = True
         warnings.warn(f"{op}: the input looks like probabilities (every row is in [0, 1] and sums "
