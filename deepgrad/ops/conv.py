@@ -19,6 +19,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.autograd.function import Function
+from deepgrad.autograd.grad_mode import GradMode
+from deepgrad.ops._buffers import POOL as _POOL
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -46,17 +48,30 @@ def _out_size(size, k, s, d, lo, hi):
 
 # ----- im2col / col2im on channels-last arrays ----------------------------------------------
 
-def _pad_nhwc(x, pads):
+def _pad_nhwc(x, pads, pooled=None):
     """x (N, C, H, W) → zero-padded contiguous channels-last array (N, Hp, Wp, C).
 
-    If x already lies channels-last in memory and needs no padding this is a free view."""
+    If x already lies channels-last in memory and needs no padding this is a free view. With a
+    ``pooled`` list, a new array comes from the work-array pool and is appended to it."""
     n, c, h, w = x.shape
     top, bottom, left, right = pads
     xt = x.transpose(0, 2, 3, 1)
     if not (top or bottom or left or right):
+        if xt.flags.c_contiguous:
+            return xt
         # a window copy gathering C values a plane apart is slow: transpose once first
-        return xt if xt.flags.c_contiguous else np.ascontiguousarray(xt)
-    xp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+        if pooled is None:
+            return np.ascontiguousarray(xt)
+        xp = _POOL.take(xt.shape, x.dtype)
+        pooled.append(xp)
+        np.copyto(xp, xt)
+        return xp
+    shape = (n, h + top + bottom, w + left + right, c)
+    if pooled is None:
+        xp = np.zeros(shape, dtype=x.dtype)
+    else:
+        xp = _POOL.take(shape, x.dtype, zero=True)
+        pooled.append(xp)
     xp[:, top:top + h, left:left + w, :] = xt
     return xp
 
@@ -68,7 +83,7 @@ def _window_view(xp, kh, kw, sh, sw, dh, dw, oh, ow):
                       (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
 
 
-def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, pooled=None):
     """The receptive fields of xp as a contiguous (N, O_h, O_w, KH, KW, C) array.
 
     One copy from a strided window view: NumPy merges the (KW, C) axes of an undilated
@@ -77,8 +92,14 @@ def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow):
     n, _, _, c = xp.shape
     if kh == 1 and kw == 1:
         view = xp[:, :sh * (oh - 1) + 1:sh, :sw * (ow - 1) + 1:sw, :]
-        return np.ascontiguousarray(view).reshape(n, oh, ow, 1, 1, c)
-    cols = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
+        if pooled is None or view.flags.c_contiguous:
+            return np.ascontiguousarray(view).reshape(n, oh, ow, 1, 1, c)
+    shape = (n, oh, ow, kh, kw, c)
+    if pooled is None:
+        cols = np.empty(shape, dtype=xp.dtype)
+    else:
+        cols = _POOL.take(shape, xp.dtype)
+        pooled.append(cols)
     np.copyto(cols, _window_view(xp, kh, kw, sh, sw, dh, dw, oh, ow))
     return cols
 
@@ -134,12 +155,13 @@ def _col2im_per_offset(g2, w2, shape, padded_hw, stride, dilation):
     (sh, sw), (dh, dw) = stride, dilation
     dxp = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=g2.dtype)
     w4 = w2.reshape(-1, kh, kw, c)
-    tmp = np.empty((g2.shape[0], c), dtype=g2.dtype)
+    tmp = _POOL.take((g2.shape[0], c), g2.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
             np.matmul(g2, w4[:, i, j], out=tmp)
             dxp[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw, :] += tmp.reshape(n, oh, ow, c)
+    _POOL.give(tmp)
     return dxp
 
 
@@ -207,6 +229,7 @@ class Conv2d(Function):
     so a 3×3 convolution of a 1×1 map costs one tap, not nine."""
 
     def forward(self, x, w, b, stride, pads, dilation, groups):
+        self.pooled = []
         self.crop = crop = _dead_tap_crop(x.shape, w.shape, stride, pads, dilation)
         if crop is None:
             return self._forward(x, w, b, stride, pads, dilation, groups)
@@ -246,8 +269,13 @@ class Conv2d(Function):
         self.spatial_inner = groups == 1 and _use_spatial_inner(c, oh * ow)
         if self.spatial_inner:
             return self._forward_spatial_inner(x, w, b, stride, pads, dilation, oh, ow)
-        xp = _pad_nhwc(x, pads)
-        cols = _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow)
+        # the padded input and cols are work arrays from the pool (no fresh pages each step):
+        # the padded input goes back at once, cols once backward has run (``release``)
+        scratch = []
+        xp = _pad_nhwc(x, pads, scratch)
+        cols = _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, self.pooled)
+        if scratch and not np.may_share_memory(cols, xp):  # a 1×1 kernel may keep a view
+            _POOL.give(*scratch)
         m = n * oh * ow
         g = groups
         if g == 1:
@@ -266,7 +294,18 @@ class Conv2d(Function):
         self.cols = cols
         self.w2 = w2
         self.geom = (n, c, h, wd, o, cg, kh, kw, oh, ow, stride, dilation, pads, g, xp.shape)
+        self._keep_or_give()
         return _to_nchw(out.reshape(n, oh, ow, o))
+
+    def _keep_or_give(self):
+        """Without grad mode nothing records this node: its work arrays go back now."""
+        if not GradMode.enabled:
+            _POOL.give(*self.pooled)
+            self.pooled = []
+
+    def release(self):
+        _POOL.give(*self.__dict__.get("pooled", ()))
+        super().release()
 
     def _forward_spatial_inner(self, x, w, b, stride, pads, dilation, oh, ow):
         """Few input channels, many pixels: cols (N, C·KH·KW, O_h·O_w) as ``unfold`` makes
@@ -274,7 +313,8 @@ class Conv2d(Function):
         n, c, h, wd = x.shape
         o, _, kh, kw = w.shape
         xp = _pad_nchw(x, pads)
-        cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        cols = _POOL.take((n, c, kh, kw, oh, ow), x.dtype)
+        self.pooled.append(cols)
         s0, s1, s2, s3 = xp.strides
         (sh, sw), (dh, dw) = stride, dilation
         windows = as_strided(xp, cols.shape, (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw),
@@ -287,6 +327,7 @@ class Conv2d(Function):
             out += b[:, None]
         self.cols, self.w2 = cols, w2
         self.geom = (x.shape, w.shape, stride, dilation, pads, xp.shape, oh, ow)
+        self._keep_or_give()
         return out.reshape(n, o, oh, ow)
 
     def _backward_spatial_inner(self, grad):
@@ -322,8 +363,11 @@ class Conv2d(Function):
             if self.needs_input_grad[0]:
                 # few channels: gathering dcols' C-wide strips is slow, so one small GEMM
                 # per kernel offset writes each slab contiguously instead
-                dcols = None if c < 32 and kh * kw > 1 else (g2 @ self.w2).reshape(
-                    n, oh, ow, kh, kw, c)
+                dcols = None
+                if c >= 32 or kh * kw == 1:
+                    dcols = np.matmul(g2, self.w2, out=_POOL.take((m, kh * kw * c), g2.dtype))
+                    scratch = dcols
+                    dcols = dcols.reshape(n, oh, ow, kh, kw, c)
         else:
             og = o // g
             gg = g2.reshape(m, g, og).transpose(1, 0, 2)
@@ -340,6 +384,8 @@ class Conv2d(Function):
                                          stride, dilation)
             else:
                 dxp = _col2im(dcols, xp_shape[1:3], *stride, *dilation)
+                if g == 1:
+                    _POOL.give(scratch)
             top, _, left, _ = pads
             dx = _to_nchw(dxp[:, top:top + h, left:left + wd, :])
         if self.needs_input_grad[2]:

@@ -263,3 +263,30 @@ def test_bad_stride_rank_and_arguments():
         nn.Conv2d(3, 4, 3, stride=0)
     with pytest.raises(RuntimeError, match="output padding must be smaller"):
         F.conv_transpose2d(x, w, stride=2, output_padding=2)
+
+
+@pytest.mark.parametrize("kernel, padding, channels", [(3, 1, 8), (1, 1, 8), (1, 0, 8), (3, 0, 2),
+                                                       (5, 2, 40)])
+def test_conv2d_pooled_work_arrays_never_leak_between_graphs(kernel, padding, channels):
+    # conv2d keeps its padded input and im2col columns in reused work arrays: a graph kept
+    # alive while other convolutions of the same shapes run (with and without grad, and
+    # with backward releasing theirs) must still get torch's gradients
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.standard_normal((2, 2, channels, 6, 7))
+    w = rng.standard_normal((4, channels, kernel, kernel))
+    up = rng.standard_normal((2, 4, 6 + 2 * padding - kernel + 1, 7 + 2 * padding - kernel + 1))
+    xt, wt = torch.tensor(x1, requires_grad=True), torch.tensor(w, requires_grad=True)
+    (torch.nn.functional.conv2d(xt, wt, padding=padding) * torch.tensor(up)).sum().backward()
+    xd, wd = deepgrad.tensor(x1, requires_grad=True), deepgrad.tensor(w, requires_grad=True)
+    kept = F.conv2d(xd, wd, padding=padding)
+    first = kept.detach().numpy().copy()
+    other_w = deepgrad.tensor(w * 3, requires_grad=True)
+    for _ in range(2):
+        with deepgrad.no_grad():
+            F.conv2d(deepgrad.tensor(x2), other_w, padding=padding)
+        F.conv2d(deepgrad.tensor(x2 * 5), other_w, padding=padding).sum().backward()
+    F.conv2d(deepgrad.tensor(x2 - 1), other_w, padding=padding)
+    np.testing.assert_array_equal(kept.detach().numpy(), first)
+    (kept * deepgrad.tensor(up)).sum().backward()
+    np.testing.assert_allclose(wd.grad.numpy(), wt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), atol=1e-10)
