@@ -273,8 +273,10 @@ class LSTMLayer(_LayerBase):
         np.subtract(1, Mg, out=Mg)
         Mg *= i  # dg_pre = dc ⊙ i ⊙ (1 − g²)
         M4 = M.reshape(T, B, 4, H)
-        dA = _POOL.take(A.shape, dt, zero=self.packed)
-        dA4 = dA.reshape(T, B, 4, H)
+        dA, dA4 = M, M4  # step k's dL/d(pre-activations) overwrite its M, used only there
+        if self.packed:
+            for k, bs in enumerate(sizes):
+                dA[k, bs:] = 0  # rows past a sequence's end take no part
         dh, dc = dh_n.copy(), dc_n.copy()
         tmp = np.empty((B, H), dtype=A.dtype)
         proj = self.R is not None
@@ -300,7 +302,7 @@ class LSTMLayer(_LayerBase):
         dw_hh = dA2.T @ S[:-1].reshape(T * B, P)
         dw_ih = _permute_blocks(dw_ih, _LSTM_BACK)
         dw_hh = _permute_blocks(dw_hh, _LSTM_BACK)
-        _POOL.give(M, K, dA)
+        _POOL.give(M, K)
         dw_hr = None
         if proj and self.needs_input_grad[7]:
             dw_hr = DH.reshape(T * B, P).T @ self.R.reshape(T * B, H)
