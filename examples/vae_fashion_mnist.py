@@ -17,6 +17,7 @@ rates 1000 samples: Inception-style score, confidence, class evenness and the Fr
 to the test images, next to the same numbers for real test images.
 
 Run:  python examples/vae_fashion_mnist.py [--epochs 5] [--latent 2] [--conv] [--score]
+      python examples/vae_fashion_mnist.py --weights runs/vae/vae.safetensors --score
 """
 
 import argparse
@@ -56,7 +57,7 @@ def test_elbo(model, x, batch_size=500):
 
 
 def main(epochs=5, latent=2, conv=False, limit=None, lr=1e-3, out="runs/vae", score=False,
-         verbose=1):
+         verbose=1, weights=None):
     dg.manual_seed(0)
     x_train, y_train, classes = load(train=True)
     x_test, y_test, _ = load(train=False)
@@ -64,14 +65,20 @@ def main(epochs=5, latent=2, conv=False, limit=None, lr=1e-3, out="runs/vae", sc
         x_train, y_train = x_train[:limit], y_train[:limit]
     model = vae(latent_dim=latent, conv=conv)
     start = time.perf_counter()
-    history = fit_generative(model, (x_train, y_train), val_data=(x_test[:2000], y_test[:2000]),
-                             epochs=epochs, batch_size=128, lr=lr, verbose=verbose)
+    if weights:  # saved by an earlier run (out/vae.safetensors)
+        model.load_state_dict(dg.load(weights))
+        epochs = 0
+    else:
+        history = fit_generative(model, (x_train, y_train),
+                                 val_data=(x_test[:2000], y_test[:2000]), epochs=epochs,
+                                 batch_size=128, lr=lr, verbose=verbose)
+        plot_history(history, path=f"{out}/curves.png")
+        dg.save(model.state_dict(), f"{out}/vae.safetensors")
     seconds = time.perf_counter() - start
     elbo = test_elbo(model, x_test)
     print(f"VAE ({'conv' if conv else 'mlp'}, latent {latent}), {epochs} epoch(s) on "
           f"{len(x_train)} images in {seconds:.0f} s: test -ELBO {elbo['loss']:.2f} per image "
           f"(reconstruction {elbo['rec']:.2f} + KL {elbo['kl']:.2f})")
-    plot_history(history, path=f"{out}/curves.png")
 
     dg.manual_seed(1)
     samples = model.sample(64)
@@ -121,5 +128,6 @@ if __name__ == "__main__":
     parser.add_argument("--score", action="store_true", help="rate samples with the reference "
                         "classifier (trains it once, ~5 min, if not cached)")
     parser.add_argument("--verbose", type=int, default=1)
+    parser.add_argument("--weights", default=None, help="skip training: load these weights")
     a = parser.parse_args()
-    main(a.epochs, a.latent, a.conv, a.limit, a.lr, a.out, a.score, a.verbose)
+    main(a.epochs, a.latent, a.conv, a.limit, a.lr, a.out, a.score, a.verbose, a.weights)
