@@ -2,7 +2,8 @@
 
 Two generators G: A -> B and F: B -> A and two PatchGAN discriminators play two LSGAN games;
 the cycle loss |F(G(a)) - a| + |G(F(b)) - b| (weight 10) makes G keep the content of its input,
-and the identity loss |G(b) - b| + |F(a) - a| (weight 5) keeps colours stable.
+and the identity loss |G(b) - b| + |F(a) - a| (weight 5) keeps colours stable (it is off for
+--domains invert, where the right G is not the identity on B).
 
 Domains (--domains):
   invert (default)  A = Fashion-MNIST images, B = *other* images with inverted colours (1 - x),

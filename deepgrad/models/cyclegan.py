@@ -13,7 +13,8 @@ adversarial losses, D(x) -> 1 for real and 0 for fake, the generators minimise::
 and each discriminator minimises ``0.5 * (MSE(D(real), 1) + MSE(D(fake.detach()), 0))``. The
 cycle loss is what makes unpaired training work: G may map a to any B-looking image, but F
 must be able to bring it back, so G(a) keeps a's content. The identity loss keeps images that
-already look like the target domain unchanged (and colours stable). One step updates the
+already look like the target domain unchanged (and colours stable); it is off by default for
+``'invert'``, where the right G is not the identity on B. One step updates the
 generators first (discriminators frozen), then the discriminators (as the paper's code does).
 
 The two domains come from the batch (``domain_split``): ``'invert'`` (default) makes domain A
@@ -137,7 +138,9 @@ class CycleGAN(nn.Module):
         in_channels, image_size: the images' shape C×S×S (both domains).
         ngf, ndf, n_blocks, n_down: generator/discriminator widths, residual blocks and
             down-sampling stages.
-        lambda_cycle, lambda_identity: loss weights (10 and 0.5 as in the paper).
+        lambda_cycle, lambda_identity: loss weights (10 and 0.5 as in the paper; None gives
+            lambda_identity 0 for ``'invert'``, whose true map x -> 1 - x is not the identity
+            on domain B, so the identity loss would pull G away from it).
         domain_split: ``'invert'`` or ``'classes'`` (with ``domain_a_classes``,
             ``domain_b_classes``).
         lr, betas: Adam for both generators together and both discriminators together.
@@ -151,7 +154,7 @@ class CycleGAN(nn.Module):
     task = "generative"
 
     def __init__(self, in_channels=1, image_size=28, ngf=16, ndf=16, n_blocks=3, n_down=2,
-                 lambda_cycle=10.0, lambda_identity=0.5, domain_split="invert",
+                 lambda_cycle=10.0, lambda_identity=None, domain_split="invert",
                  domain_a_classes=(7,), domain_b_classes=(9,), lr=2e-4, betas=(0.5, 0.999),
                  reference_size=64, health_patience=100):
         super().__init__()
@@ -164,6 +167,8 @@ class CycleGAN(nn.Module):
         overlap = set(domain_a_classes) & set(domain_b_classes)
         if domain_split == "classes" and overlap:
             raise ValueError(f"CycleGAN: classes {sorted(overlap)} are in both domains")
+        if lambda_identity is None:  # G(b) = b is wrong when the true map is x -> 1 - x
+            lambda_identity = 0.0 if domain_split == "invert" else 0.5
         self.in_channels, self.image_size = in_channels, image_size
         self.lambda_cycle, self.lambda_identity = lambda_cycle, lambda_identity
         self.domain_split_mode = domain_split
@@ -379,7 +384,7 @@ class CycleGAN(nn.Module):
 
 
 def cyclegan(in_channels=1, image_size=28, ngf=16, ndf=16, n_blocks=3, n_down=2,
-             lambda_cycle=10.0, lambda_identity=0.5, domain_split="invert",
+             lambda_cycle=10.0, lambda_identity=None, domain_split="invert",
              domain_a_classes=(7,), domain_b_classes=(9,)):
     """CycleGAN between two domains of one data set (``'invert'``: images and their
     inverted-colour versions; ``'classes'``: two groups of classes)."""

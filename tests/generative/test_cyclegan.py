@@ -93,7 +93,8 @@ def _assert_same(dg_module, th_module, atol=1e-10):
 
 def _small(**kw):
     deepgrad.manual_seed(0)
-    args = dict(in_channels=2, image_size=8, ngf=3, ndf=3, n_blocks=1, n_down=2)
+    args = dict(in_channels=2, image_size=8, ngf=3, ndf=3, n_blocks=1, n_down=2,
+                lambda_identity=0.5)
     args.update(kw)
     return CycleGAN(**args).to(deepgrad.float64)
 
@@ -288,10 +289,18 @@ def test_registered_and_fit_generative_reports_translation_error():
     x = np.random.default_rng(0).uniform(0, 1, (32, 1, 8, 8)).astype(np.float32)
     history = fit_generative(model, x, val_data=(x[:8], np.zeros(8)), epochs=2, batch_size=8,
                              verbose=0, lr=2e-3)
-    assert {"g_loss", "g_adv", "cycle", "identity", "d_loss", "val_ab_error"} <= set(history
-                                                                                     .keys())
+    assert {"g_loss", "g_adv", "cycle", "d_loss", "val_ab_error"} <= set(history.keys())
+    assert "identity" not in history  # off for 'invert': the right G is not the identity on B
     assert history["cycle"][1] < history["cycle"][0]
     assert 0 < history["val_ab_error"][-1] < 1
+
+
+def test_identity_loss_default_depends_on_the_domains():
+    assert CycleGAN(image_size=8, ngf=2, ndf=2, n_blocks=1).lambda_identity == 0.0
+    assert CycleGAN(image_size=8, ngf=2, ndf=2, n_blocks=1,
+                    domain_split="classes").lambda_identity == 0.5
+    assert cyclegan(image_size=8, ngf=2, ndf=2, n_blocks=1,
+                    lambda_identity=0.3).lambda_identity == 0.3
 
 
 def test_check_health():
