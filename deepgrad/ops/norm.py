@@ -17,6 +17,7 @@ backward is the closed form (m values per statistic)
 import numpy as np
 
 from deepgrad.autograd.function import Function
+from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.ops._buffers import POOL as _POOL
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
@@ -36,9 +37,12 @@ class BatchNorm(Function):
         bshape = (1, c) + (1,) * (x.ndim - 2)
         m = x.size // c
         dtype = x.dtype
+        # x − μ is saved for backward in a pooled work array laid out like x (given back in
+        # ``release``, or at once without grad mode); squares and products use pooled scratch
+        xc = _take_like(x)
         if training:
             mean = x.mean(axis=axes, dtype=dtype)
-            xc = x - mean.reshape(bshape)
+            np.subtract(x, mean.reshape(bshape), out=xc)
             var = (_channel_dot(xc, xc, axes) / m).astype(dtype, copy=False)
             if running_mean is not None:
                 running_mean *= 1 - momentum
@@ -50,7 +54,7 @@ class BatchNorm(Function):
         else:
             mean = running_mean.astype(dtype, copy=False)
             var = running_var.astype(dtype, copy=False)
-            xc = x - mean.reshape(bshape)
+            np.subtract(x, mean.reshape(bshape), out=xc)
         invstd = (1 / np.sqrt(var + _cast_scalar(eps, dtype))).astype(dtype, copy=False)
         scale = invstd if weight is None else invstd * weight
         # y = γ·(x − μ)/σ + β, with γ/σ folded into one per-channel scale
@@ -59,7 +63,13 @@ class BatchNorm(Function):
             y += bias.reshape(bshape)
         self.xc, self.invstd, self.weight = xc, invstd, weight
         self.training, self.axes, self.bshape, self.m = training, axes, bshape, m
+        if not GradMode.enabled:
+            _give_like(xc)
         return y
+
+    def release(self):
+        _give_like(self.__dict__.get("xc"))
+        super().release()
 
     def backward(self, grad):
         axes, bshape = self.axes, self.bshape
@@ -77,7 +87,10 @@ class BatchNorm(Function):
                 mean_g = sum_g / self.m
                 coef = sum_gxc * invstd * invstd / self.m
                 dx = grad - mean_g.reshape(bshape)
-                dx -= self.xc * coef.reshape(bshape)
+                tmp = _take_like(self.xc)
+                np.multiply(self.xc, coef.reshape(bshape), out=tmp)
+                dx -= tmp
+                _give_like(tmp)
                 dx *= scale.reshape(bshape)
             else:
                 dx = grad * scale.reshape(bshape)
@@ -85,8 +98,28 @@ class BatchNorm(Function):
 
 
 def _channel_dot(a, b, axes):
-    """Per-channel Σ a·b over ``axes`` without materialising a·b when a layout allows."""
-    return np.sum(a * b, axis=axes)
+    """Per-channel Σ a·b over ``axes``, the product in a pooled scratch array."""
+    tmp = _take_like(b)
+    np.multiply(a, b, out=tmp)
+    total = tmp.sum(axis=axes)
+    _give_like(tmp)
+    return total
+
+
+def _take_like(x):
+    """A pooled work array of x's shape and dtype with x's memory layout (a channels-last
+    view stays channels-last, so elementwise ops between them run in memory order)."""
+    order = sorted(range(x.ndim), key=lambda a: -x.strides[a])
+    if x.ndim and x.transpose(order).flags.c_contiguous:
+        base = _POOL.take(tuple(x.shape[a] for a in order), x.dtype)
+        return base.transpose(np.argsort(order))
+    return _POOL.take(x.shape, x.dtype)
+
+
+def _give_like(array):
+    if array is not None:
+        _POOL.give(array.base if array.base is not None and array.base.size == array.size
+                   else array)
 
 
 def _check_running(op, name, tensor, c):

@@ -124,3 +124,40 @@ def test_norm_errors():
         nn.GroupNorm(4, 6)
     with pytest.raises(RuntimeError, match=r"normalized_shape=\[5\]"):
         nn.LayerNorm(5)(deepgrad.randn(2, 4))
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "transposed", "sliced"])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_strided_inputs_and_pooled_work_arrays(layout, training):
+    # x − μ lives in a pooled work array laid out like x; a graph kept alive while other batch
+    # norms of the same shape run (and release theirs) still gets torch's gradients
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((4, 5, 6, 3))
+    others = rng.standard_normal((3, 4, 5, 6, 3))
+    stats = [rng.standard_normal(3), rng.uniform(0.5, 2, 3)]
+    w, b = rng.standard_normal(3), rng.standard_normal(3)
+
+    def view(lib, x):
+        if layout == "channels_last":
+            return x.permute(0, 3, 1, 2)
+        if layout == "transposed":
+            return x.transpose(1, 3)
+        return x[:, :, ::2].permute(0, 3, 1, 2)
+
+    def fn(lib, x, w, b):
+        mean, var = lib.tensor(stats[0]), lib.tensor(stats[1])
+        out = _bn(lib)(view(lib, x), mean, var, w, b, training=training)
+        if lib is deepgrad:
+            for o in others:
+                t = deepgrad.tensor(o, requires_grad=True)
+                _bn(lib)(view(lib, t), mean, var, w.detach() * 2, b.detach(),
+                         training=training).sum().backward()
+                with deepgrad.no_grad():
+                    _bn(lib)(view(lib, t), mean, var, w, b, training=training)
+        return out
+
+    compare(fn, [base, w, b])
+
+
+def _bn(lib):
+    return F.batch_norm if lib is deepgrad else torch.nn.functional.batch_norm
