@@ -10,7 +10,9 @@ embedding (with 10% label dropout, so ``--guidance w`` can apply classifier-free
 and the grid then shows one row per class.
 
 On a CPU this is slow: each training step runs the U-Net forward and backward on a batch,
-so use ``--limit`` to train on a subset first. Writes the sample grid to ``--out``.
+so use ``--limit`` to train on a subset first. Writes the sample grid to ``--out``; with
+``--save model.safetensors`` also the weights, in the format ``deepgrad sample`` reads
+(``deepgrad sample model.safetensors --sampler ddim --steps 50 --out grid.png``).
 
 Run:  python examples/ddpm_fashion_mnist.py --epochs 1 --limit 2000 --sampler ddim --steps 50
       python examples/ddpm_fashion_mnist.py --conditional --guidance 1.0 --sampler ddim
@@ -48,11 +50,12 @@ def save_grid(images, path, nrow):
 
 def main(epochs=1, limit=None, conditional=False, sampler="ddpm", steps=None, eta=0.0,
          guidance=0.0, schedule="linear", batch_size=64, lr=None, n=64, out="ddpm_samples.png",
-         steps_per_epoch=None, verbose=1, seed=0):
+         steps_per_epoch=None, verbose=1, seed=0, save=None):
     dg.manual_seed(seed)
     x, y = load_fashion_mnist(limit)
-    model = ddpm(in_channels=1, image_size=28, num_classes=10 if conditional else None,
-                 schedule=schedule, guidance_scale=guidance)
+    kwargs = dict(in_channels=1, image_size=28, num_classes=10 if conditional else None,
+                  schedule=schedule, guidance_scale=guidance)
+    model = ddpm(**kwargs)
     print(f"DDPM ({schedule} schedule, T={model.timesteps}): "
           f"{sum(p.numel() for p in model.parameters()):,} parameters, {len(x)} images")
     start = time.perf_counter()
@@ -66,6 +69,13 @@ def main(epochs=1, limit=None, conditional=False, sampler="ddpm", steps=None, et
           + ", ".join(f"{v:.4f}" for v in history["loss"]))
     if history.stop_reason:
         print("stopped:", history.stop_reason)
+    if save:
+        from deepgrad.train import _state
+
+        meta = {"task": "generative", "model": "ddpm", "model_kwargs": kwargs,
+                "dataset": "fashion-mnist", "class_names": FashionMNIST.classes}
+        _state.save_weights(save, model, meta)
+        print(f"saved {save}")
 
     labels = np.repeat(np.arange(10), -(-n // 10))[:n] if conditional else None
     start = time.perf_counter()
@@ -96,7 +106,8 @@ if __name__ == "__main__":
     parser.add_argument("--out", default="ddpm_samples.png")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar")
+    parser.add_argument("--save", default=None, help="write the weights to this .safetensors")
     args = parser.parse_args()
     main(args.epochs, args.limit, args.conditional, args.sampler, args.steps, args.eta,
          args.guidance, args.schedule, args.batch_size, args.lr, args.n, args.out,
-         args.steps_per_epoch, args.verbose, args.seed)
+         args.steps_per_epoch, args.verbose, args.seed, args.save)
