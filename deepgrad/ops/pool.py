@@ -13,6 +13,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.autograd.function import Function
+from deepgrad.autograd.grad_mode import GradMode
+from deepgrad.ops._buffers import POOL as _POOL
 from deepgrad.ops.conv import _check_positive, _tuple
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -28,13 +30,19 @@ def _pool_out(size, k, s, p, d, ceil_mode):
     return out
 
 
-def _padded(x, pads, fill):
-    """x (N, C, H, W) padded by (top, bottom, left, right) with ``fill``."""
+def _padded(x, pads, fill, pooled=False):
+    """x (N, C, H, W) padded by (top, bottom, left, right) with ``fill`` (in a work array from
+    the pool when ``pooled``)."""
     top, bottom, left, right = pads
     if not (top or bottom or left or right):
         return x
     n, c, h, w = x.shape
-    xp = np.full((n, c, h + top + bottom, w + left + right), fill, dtype=x.dtype)
+    shape = (n, c, h + top + bottom, w + left + right)
+    if pooled:
+        xp = _POOL.take(shape, x.dtype)
+        xp.fill(fill)
+    else:
+        xp = np.full(shape, fill, dtype=x.dtype)
     xp[:, :, top:top + h, left:left + w] = x
     return xp
 
@@ -75,7 +83,7 @@ class MaxPool2d(Function):
     def forward(self, x, kernel, stride, padding, dilation, ceil_mode):
         kh, kw = kernel
         oh, ow, pads = _geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
-        xp = _padded(x, pads, -np.inf)
+        xp = _padded(x, pads, -np.inf, pooled=True)  # saved: back to the pool in ``release``
         sh, sw = stride
         self.tiled = (kh, kw) == (sh, sw) and dilation == (1, 1) and xp is x \
             and x.shape[2] == oh * kh and x.shape[3] == ow * kw
@@ -88,7 +96,20 @@ class MaxPool2d(Function):
             for v in views[2:]:
                 np.maximum(out, v, out=out)
         self.out = out
+        if not GradMode.enabled:
+            self._give()
         return out
+
+    def _give(self):
+        xp = self.__dict__.get("xp")
+        if xp is not None and not self.__dict__.get("given") and not self.__dict__.get("keep") \
+                and xp.shape != self.geom[0]:
+            _POOL.give(xp)  # only a padded copy; never the input itself
+            self.given = True
+
+    def release(self):
+        self._give()
+        super().release()
 
     def _views(self):
         """The KH·KW strided views (N, C, O_h, O_w) of the padded input, offset by offset."""
@@ -151,11 +172,12 @@ class MaxPool2d(Function):
                 np.multiply(grad, mask, out=windows[:, :, :, i, :, j])
             return dx
         dxp = np.zeros_like(self.xp, dtype=grad.dtype)
-        routed = np.empty_like(grad)
+        routed = _POOL.take(grad.shape, grad.dtype)
         for k, mask in enumerate(masks):
             i, j = divmod(k, kw)
             np.multiply(grad, mask, out=routed)
             _offset(dxp, i, j, stride, dilation, oh, ow)[...] += routed
+        _POOL.give(routed)
         top, _, left, _ = pads
         return dxp[:, :, top:top + h, left:left + w]
 
@@ -238,6 +260,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _max_pool_indices(input, node, kernel, stride, padding, dilation, ceil_mode):
     if node is None or not hasattr(node, "out"):
         node = MaxPool2d()
+        node.keep = True  # indices() reads the padded input after forward
         node.forward(input._data, kernel=kernel, stride=stride, padding=padding,
                      dilation=dilation, ceil_mode=ceil_mode)
     return node.indices()

@@ -161,3 +161,26 @@ def test_pixel_shuffle():
     compare(lambda lib, x: _F(lib).pixel_shuffle(x, 3), [(9, 3, 4)])
     with pytest.raises(RuntimeError, match="divisible by the square"):
         nn.PixelShuffle(2)(deepgrad.randn(1, 3, 2, 2))
+
+
+def test_max_pool2d_padded_work_arrays_never_leak_between_graphs():
+    # the padded input of a max pool is a pooled work array: a graph kept alive while other
+    # pools of the same shapes run (with and without grad) still gets torch's gradient
+    rng = np.random.default_rng(0)
+    x, other = rng.standard_normal((2, 2, 3, 9, 9))
+    cfg = dict(kernel_size=3, stride=2, padding=1)
+    xt = torch.tensor(x, requires_grad=True)
+    out_t, idx_t = torch.nn.functional.max_pool2d(xt, return_indices=True, **cfg)
+    up = rng.standard_normal(out_t.shape)
+    (out_t * torch.tensor(up)).sum().backward()
+    xd = deepgrad.tensor(x, requires_grad=True)
+    kept = F.max_pool2d(xd, **cfg)
+    for _ in range(2):
+        o = deepgrad.tensor(other, requires_grad=True)
+        F.max_pool2d(o, **cfg).sum().backward()
+        with deepgrad.no_grad():
+            _, idx = F.max_pool2d(deepgrad.tensor(x), return_indices=True, **cfg)
+            F.max_pool2d(deepgrad.tensor(other * 3), **cfg)
+        np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+    (kept * deepgrad.tensor(up)).sum().backward()
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), atol=1e-12)
