@@ -88,7 +88,7 @@ def _labels_for(n, labels, n_classes):
 def _generate(model, n, labels, args):
     """``model.sample`` with what the command line asked for; a NumPy N×C×H×W array."""
     params = inspect.signature(model.sample).parameters
-    kwargs = {}
+    kwargs = dict(getattr(model, "sample_defaults", {}))  # e.g. DDPM: DDIM in 50 steps
     if labels is not None:
         kwargs["labels"] = labels
     for name in ("sampler", "steps"):
@@ -97,6 +97,8 @@ def _generate(model, n, labels, args):
             if name not in params:
                 raise UsageError(f"--{name} does not apply to {type(model).__name__}")
             kwargs[name] = value
+    if getattr(args, "sampler", None) is not None and getattr(args, "steps", None) is None:
+        kwargs.pop("steps", None)  # another sampler: its own default number of steps
     out = model.sample(n, **kwargs)
     return np.asarray(out.numpy() if hasattr(out, "numpy") else out, dtype=np.float32)
 

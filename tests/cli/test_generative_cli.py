@@ -143,3 +143,34 @@ def test_write_png_round_trip(tmp_path):
                                atol=1e-6)
     with pytest.raises(ValueError, match=r"write_png: expected an \(H, W\) or \(H, W, 3\)"):
         write_png(tmp_path / "bad.png", np.zeros((2, 3, 4)))
+
+
+class ToySampler(ToyGenerator):
+    """Records the sampler options the command passes (as DDPM's sample takes them)."""
+
+    sample_defaults = {"sampler": "fast", "steps": 5}
+    calls = []
+
+    def sample(self, n, labels=None, sampler="slow", steps=None):
+        ToySampler.calls.append((sampler, steps))
+        return super().sample(n, labels)
+
+
+def toy_sampler(in_channels=1, image_size=8):
+    return ToySampler(in_channels, image_size)
+
+
+toy_sampler.task = "generative"
+
+
+def test_model_sample_defaults_and_overrides(tmp_path, monkeypatch):
+    monkeypatch.setitem(MODELS, "toy_sampler", toy_sampler)
+    run = _train(tmp_path, "toy_sampler")
+    assert ToySampler.calls[-1] == ("fast", 5)  # the grid written after training
+    path, out = str(run / "model.safetensors"), str(tmp_path / "s.png")
+    for extra, expected in (([], ("fast", 5)), (["--steps", "9"], ("fast", 9)),
+                            (["--sampler", "slow"], ("slow", None)),
+                            (["--sampler", "ddpm"], ("ddpm", None)),
+                            (["--sampler", "slow", "--steps", "3"], ("slow", 3))):
+        assert main(["sample", path, "--n", "2", "--out", out, *extra]) == 0
+        assert ToySampler.calls[-1] == expected, extra
