@@ -17,6 +17,9 @@ Domains (--domains):
 Writes into --out: translations.png (rows: a, G(a), F(G(a)) and, for invert, the true 1 - a),
 losses.png (generators' and discriminators' losses per batch), history.csv.
 
+Measured (1 epoch, --limit 6400 --val-size 200, ~900 s on a busy 2-core machine): test error
+0.093 (lr 2e-4) and 0.077 (--lr 1e-3), against 0.235 for the average B image.
+
 Run:  python examples/cyclegan_fashion_mnist.py [--epochs 1] [--limit 4000] [--domains invert]
 """
 

@@ -17,6 +17,10 @@ per-batch losses, and D(x), D(G(z))), history.csv and the weights, model.safeten
 (Inception-style score, confidence, evenness, Fréchet distance to the test images) and, for the
 cGAN, how often it recognises the requested class.
 
+Measured (--epochs 1 --limit 20000, ~15 min each on a busy 2-core machine): DCGAN last epoch
+d_loss 0.85, g_loss 1.55, D(x) 0.67, D(G(z)) 0.27; cGAN d_loss 1.16, g_loss 1.16; 83% of cGAN
+samples recognised as the requested class by a logistic-regression proxy (docs/gan.md).
+
 Run:  python examples/gan_fashion_mnist.py [--model dcgan|cgan|both] [--epochs 5] [--limit N]
 """
 
