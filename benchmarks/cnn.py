@@ -7,6 +7,11 @@ train step (SGD momentum) and inference (eval mode, no grad).
 
     PYTHONPATH=. .venv/bin/python benchmarks/cnn.py [--steps 50] [--rounds 3] [--only W2|W5]
 
+Threads: 2 (BENCHMARKS.md), or what OMP_NUM_THREADS says (OPENBLAS_NUM_THREADS=1
+OMP_NUM_THREADS=1 for a one-thread comparison, which a heavily loaded machine distorts less:
+two BLAS threads on an oversubscribed machine spin and stall). Each round prints the median
+wall time and the median CPU time of the calling thread (the whole step on one thread).
+
 The models are written here with the layer classes of each framework (the same layout as the
 model zoo's); the optimizer is each framework's ``optim.SGD``.
 """
@@ -25,7 +30,7 @@ import torch  # noqa: E402
 
 import deepgrad  # noqa: E402
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 
 def lenet(lib):
@@ -112,14 +117,16 @@ def _infer_fn(lib, model, x):
 
 
 def _time(fn, steps, warmup=5):
+    """(median wall seconds, median CPU seconds of this thread) per step."""
     for _ in range(warmup):
         fn()
-    times = []
+    walls, cpus = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.thread_time() - c0)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def workloads(which):
@@ -151,9 +158,10 @@ def main():
         fns = {"deepgrad": make(deepgrad), "torch": make(torch)}
         for r in range(args.rounds):
             t = {lib: _time(fn, args.steps) for lib, fn in fns.items()}
-            print(f"{name:28s} round {r + 1}: deepgrad {t['deepgrad'] * 1e3:7.2f} ms   torch "
-                  f"{t['torch'] * 1e3:7.2f} ms   ratio {t['deepgrad'] / t['torch']:.2f}",
-                  flush=True)
+            (dg, dg_cpu), (th, th_cpu) = t["deepgrad"], t["torch"]
+            print(f"{name:28s} round {r + 1}: deepgrad {dg * 1e3:7.2f} ms   torch "
+                  f"{th * 1e3:7.2f} ms   ratio {dg / th:.2f}   (thread CPU {dg_cpu * 1e3:.2f} / "
+                  f"{th_cpu * 1e3:.2f} ms, ratio {dg_cpu / th_cpu:.2f})", flush=True)
 
 
 if __name__ == "__main__":
