@@ -22,7 +22,7 @@ def save_weights(path, model, metadata=None):
     from safetensors.numpy import save_file
 
     path = os.fspath(path)
-    arrays = {k: np.ascontiguousarray(v._data) for k, v in model.state_dict().items()}
+    arrays = {k: np.asarray(v._data, order="C") for k, v in model.state_dict().items()}
     header = {"format": "pt", "deepgrad": json.dumps(metadata or {})}
     tmp = f"{path}.tmp{os.getpid()}"
     save_file(arrays, tmp, metadata=header)

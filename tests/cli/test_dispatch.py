@@ -65,3 +65,17 @@ def test_summary_of_token_models(capsys):
     assert main(["summary", "char_lstm"]) == 0
     out = capsys.readouterr().out
     assert "Total params: 370,816" in out and "(1, 64, 128)" in out  # logits of 64 tokens
+
+
+def test_model_files_keep_0d_buffers(tmp_path):
+    """BatchNorm's num_batches_tracked is 0-d: a model file must give it back 0-d."""
+    import deepgrad
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    model(deepgrad.randn(2, 1, 5, 5))
+    _state.save_weights(str(tmp_path / "bn.safetensors"), model, {"model": "x"})
+    state, meta = _state.load_weights(str(tmp_path / "bn.safetensors"))
+    assert state["1.num_batches_tracked"].shape == () and int(state["1.num_batches_tracked"]) == 1
+    fresh = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    fresh.load_state_dict(state)
+    np.testing.assert_array_equal(fresh[1].running_var.numpy(), model[1].running_var.numpy())
