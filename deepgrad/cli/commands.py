@@ -204,19 +204,51 @@ def _classifier_only(meta, path, command):
                          f"is for classifiers: use `deepgrad sample {path}`")
 
 
-def _load_model(path, command):
+def load_saved_model(path, command=None):
+    """``(model in eval mode, metadata)`` from a model file written by ``deepgrad train``;
+    ``command`` (``'eval'``, ``'predict'``) accepts classifiers only."""
     state, meta = _read_checkpoint(path)
-    _classifier_only(meta, path, command)
+    if command is not None:
+        _classifier_only(meta, path, command)
     model = _builder(meta["model"])(**meta["model_kwargs"])
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise UsageError(f"{path} does not fit {meta['model']}({meta['model_kwargs']}): "
+                         f"{e}") from None
     model.eval()
     return model, meta
+
+
+def save_model(run_dir, model, meta):
+    """Write ``run_dir/model.safetensors`` (weights + the metadata that rebuilds the model)."""
+    from deepgrad.train import _state
+
+    path = os.path.join(run_dir, "model.safetensors")
+    _state.save_weights(path, model, meta)
+    print(f"saved {path}, {os.path.join(run_dir, 'history.csv')}")
+    return path
+
+
+def plot_curves(history, run_dir, title):
+    """``run_dir/curves.png`` of the history's losses and metrics (None without matplotlib)."""
+    try:
+        from deepgrad import viz
+
+        path = os.path.join(run_dir, "curves.png")
+        viz.plot_history(history, path, title=title)
+    except ImportError:
+        print("(matplotlib not installed: no curves plot; pip install 'deepgrad[plot]')")
+        return None
+    print(f"plots: {path}")
+    return path
+
 
 
 def cmd_eval(args):
     from deepgrad import train
 
-    model, meta = _load_model(args.checkpoint, "eval")
+    model, meta = load_saved_model(args.checkpoint, "eval")
     dataset = args.dataset or meta["dataset"]
     x, y, info = load_arrays(dataset, args.root, "test")
     x = _standardize(x, meta).reshape([-1] + list(meta["input_shape"]))
@@ -241,7 +273,7 @@ def cmd_predict(args):
     import deepgrad
     from deepgrad.cli.image_io import read_png, to_model_input
 
-    model, meta = _load_model(args.checkpoint, "predict")
+    model, meta = load_saved_model(args.checkpoint, "predict")
     names = meta.get("class_names")
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
     for path in args.images:

@@ -120,8 +120,7 @@ def train(args):
     """``deepgrad train`` for a generative model; returns the exit status."""
     import deepgrad
     from deepgrad import train as dgtrain
-    from deepgrad.cli.commands import _builder, _parse_kwargs, _split
-    from deepgrad.train import _state
+    from deepgrad.cli.commands import _builder, _parse_kwargs, _split, plot_curves, save_model
 
     deepgrad.manual_seed(args.seed)
     name = args.name or f"{args.model}-{args.dataset}"
@@ -159,9 +158,7 @@ def train(args):
         meta["test"] = result
         print("test: " + ", ".join(f"{k} {v:.4f}" for k, v in result.items())
               + f" on {len(x_test)} images")
-    model_path = os.path.join(run_dir, "model.safetensors")
-    _state.save_weights(model_path, model, meta)
-    print(f"saved {model_path}, {os.path.join(run_dir, 'history.csv')}")
+    save_model(run_dir, model, meta)
 
     deepgrad.manual_seed(args.seed)
     n_classes = len(info["class_names"])
@@ -169,30 +166,16 @@ def train(args):
     grid = _write_grid(_generate(model, 64, labels, args), os.path.join(run_dir, "samples.png"))
     print(f"samples: {grid}")
     if not args.no_plot:
-        try:
-            from deepgrad import viz
-
-            curves = os.path.join(run_dir, "curves.png")
-            viz.plot_history(history, curves, title=f"{args.model} on {args.dataset}")
-            print(f"plots: {curves}")
-        except ImportError:
-            print("(matplotlib not installed: no curves plot; pip install 'deepgrad[plot]')")
+        plot_curves(history, run_dir, f"{args.model} on {args.dataset}")
     return 0
 
 
 def sample(args):
     """``deepgrad sample`` for a generative model: a grid of ``--n`` images in ``--out``."""
     import deepgrad
-    from deepgrad.cli.commands import _builder, _read_checkpoint
+    from deepgrad.cli.commands import load_saved_model
 
-    state, meta = _read_checkpoint(args.checkpoint)
-    model = _builder(meta["model"])(**meta["model_kwargs"])
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as e:
-        raise UsageError(f"{args.checkpoint} does not fit {meta['model']}"
-                         f"({meta['model_kwargs']}): {e}") from None
-    model.eval()
+    model, meta = load_saved_model(args.checkpoint)
     if args.n < 1:
         raise UsageError(f"--n must be at least 1, got {args.n}")
     n_classes = len(meta.get("class_names") or [])

@@ -44,8 +44,13 @@ def train(args):
     """``deepgrad train`` for a sentence classifier; returns the exit status."""
     import deepgrad
     from deepgrad import train as dgtrain
-    from deepgrad.cli.commands import _builder, _make_optimizer, _parse_kwargs
-    from deepgrad.train import _state
+    from deepgrad.cli.commands import (
+        _builder,
+        _make_optimizer,
+        _parse_kwargs,
+        plot_curves,
+        save_model,
+    )
 
     deepgrad.manual_seed(args.seed)
     label, (train_set, val_set, test_set) = _dataset(args)
@@ -87,18 +92,9 @@ def train(args):
     meta["test_accuracy"], meta["test_loss"] = test["accuracy"], test["loss"]
     print(f"test accuracy: {test['accuracy']:.4f} (loss {test['loss']:.4f}) on "
           f"{len(test_set):,} sentences")
-    model_path = os.path.join(run_dir, "model.safetensors")
-    _state.save_weights(model_path, model, meta)
-    print(f"saved {model_path}, {os.path.join(run_dir, 'history.csv')}")
+    save_model(run_dir, model, meta)
     if not args.no_plot:
-        try:
-            from deepgrad import viz
-
-            curves = os.path.join(run_dir, "curves.png")
-            viz.plot_history(history, curves, title=f"{args.model} on {label}")
-            print(f"plots: {curves}")
-        except ImportError:
-            print("(matplotlib not installed: no curves plot; pip install 'deepgrad[plot]')")
+        plot_curves(history, run_dir, f"{args.model} on {label}")
     return 0
 
 
@@ -107,17 +103,11 @@ def sample(args):
     ``--prompt`` (sentences separated by ``|`` are scored one by one)."""
     import deepgrad
     from deepgrad.autograd import no_grad
-    from deepgrad.cli.commands import _builder, _read_checkpoint
+    from deepgrad.cli.commands import load_saved_model
     from deepgrad.datasets import Vocab, pad_ids, tokenize
     from deepgrad.ops.reduce import softmax
 
-    state, meta = _read_checkpoint(args.checkpoint)
-    model = _builder(meta["model"])(**meta["model_kwargs"])
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as e:
-        raise UsageError(f"{args.checkpoint} does not fit {meta['model']}"
-                         f"({meta['model_kwargs']}): {e}") from None
+    model, meta = load_saved_model(args.checkpoint)
     sentences = [s.strip() for s in (args.prompt or "").split("|") if s.strip()]
     if not sentences:
         raise UsageError('give the sentence(s) to classify with --prompt "..." (several '

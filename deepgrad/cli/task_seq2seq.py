@@ -39,10 +39,9 @@ def train(args):
     """``deepgrad train`` for a seq2seq model on dates; returns the exit status."""
     import deepgrad
     from deepgrad import train as dgtrain
-    from deepgrad.cli.commands import _builder, _make_optimizer, _parse_kwargs
+    from deepgrad.cli.commands import _builder, _make_optimizer, _parse_kwargs, save_model
     from deepgrad.datasets import date_pairs, date_vocabs, encode_pairs
     from deepgrad.nn import functional as F
-    from deepgrad.train import _state
     from deepgrad.utils.data import DataLoader, TensorDataset
 
     if args.dataset not in (None, "digits", "dates"):
@@ -98,9 +97,7 @@ def train(args):
     print(f"exact match on {len(targets)} unseen dates: greedy "
           f"{meta['test_exact_match_greedy']:.4f}; beam 3 (first {n_beam}) "
           f"{meta['test_exact_match_beam3']:.4f}")
-    model_path = os.path.join(run_dir, "model.safetensors")
-    _state.save_weights(model_path, model, meta)
-    print(f"saved {model_path}, {os.path.join(run_dir, 'history.csv')}")
+    save_model(run_dir, model, meta)
     if not args.no_plot:
         try:
             _heat_map(model, test_pairs[0][0], src_vocab, tgt_vocab,
@@ -126,16 +123,10 @@ def _heat_map(model, text, src_vocab, tgt_vocab, path):
 def sample(args):
     """``deepgrad sample`` for a seq2seq model: decode each ``--prompt`` date."""
     import deepgrad
-    from deepgrad.cli.commands import _builder, _read_checkpoint
+    from deepgrad.cli.commands import load_saved_model
     from deepgrad.datasets import Vocab, pad_ids
 
-    state, meta = _read_checkpoint(args.checkpoint)
-    model = _builder(meta["model"])(**meta["model_kwargs"])
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as e:
-        raise UsageError(f"{args.checkpoint} does not fit {meta['model']}"
-                         f"({meta['model_kwargs']}): {e}") from None
+    model, meta = load_saved_model(args.checkpoint)
     texts = [s.strip() for s in (args.prompt or "").split("|") if s.strip()]
     if not texts:
         raise UsageError('give the date(s) to translate with --prompt "12 March 2021" (several '

@@ -58,9 +58,14 @@ def train(args):
     """``deepgrad train`` for a language model; returns the exit status."""
     import deepgrad
     from deepgrad import train as dgtrain
-    from deepgrad.cli.commands import _builder, _make_optimizer, _parse_kwargs
+    from deepgrad.cli.commands import (
+        _builder,
+        _make_optimizer,
+        _parse_kwargs,
+        plot_curves,
+        save_model,
+    )
     from deepgrad.datasets.text import CharCorpus
-    from deepgrad.train import _state
     from deepgrad.train.language import evaluate_language_model, train_language_model
 
     deepgrad.manual_seed(args.seed)
@@ -119,22 +124,13 @@ def train(args):
         meta["test_loss"], meta["test_perplexity"] = result["loss"], result["perplexity"]
         print(f"test perplexity: {result['perplexity']:.3f} (loss {result['loss']:.4f}) on "
               f"{len(corpus.test):,} characters")
-    model_path = os.path.join(run_dir, "model.safetensors")
-    _state.save_weights(model_path, model, meta)
-    print(f"saved {model_path}, {os.path.join(run_dir, 'history.csv')}")
+    save_model(run_dir, model, meta)
     generator = deepgrad.Generator(args.seed)
     text = corpus.decode(model.generate(corpus.encode("The "), 200, temperature=0.8,
                                         generator=generator))
     print(f"sample (temperature 0.8):\n{text}")
     if not args.no_plot:
-        try:
-            from deepgrad import viz
-
-            curves = os.path.join(run_dir, "curves.png")
-            viz.plot_history(history, curves, title=f"{args.model} on {_label(source)}")
-            print(f"plots: {curves}")
-        except ImportError:
-            print("(matplotlib not installed: no curves plot; pip install 'deepgrad[plot]')")
+        plot_curves(history, run_dir, f"{args.model} on {_label(source)}")
     return 0
 
 
@@ -143,16 +139,10 @@ def sample(args):
     characters at ``--temperature`` (and ``--top-k``); printed, and written to ``--out`` when
     that names a file other than a PNG."""
     import deepgrad
-    from deepgrad.cli.commands import _builder, _read_checkpoint
+    from deepgrad.cli.commands import load_saved_model
     from deepgrad.datasets.text import UNK, CharCorpus
 
-    state, meta = _read_checkpoint(args.checkpoint)
-    model = _builder(meta["model"])(**meta["model_kwargs"])
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as e:
-        raise UsageError(f"{args.checkpoint} does not fit {meta['model']}"
-                         f"({meta['model_kwargs']}): {e}") from None
+    model, meta = load_saved_model(args.checkpoint)
     if args.temperature < 0:
         raise UsageError(f"--temperature must be >= 0, got {args.temperature}")
     if args.top_k is not None and args.top_k < 1:
