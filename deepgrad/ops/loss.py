@@ -54,13 +54,15 @@ def _reduce(loss, reduction):
 
 
 def _expand_reduced_grad(grad, shape, reduction, dtype):
-    """dL/d(elementwise loss) as an array of ``shape`` for each reduction."""
+    """dL/d(elementwise loss) for each reduction: the upstream gradient itself for 'none',
+    else one 0-d number (the same for every element of ``shape``), which broadcasts against
+    the elementwise factors it multiplies -- no array of ``shape`` is built for it."""
     if reduction == "none":
         return grad
     scale = grad.reshape(())
     if reduction == "mean":
         scale = scale / max(int(np.prod(shape)), 1)
-    return np.broadcast_to(np.asarray(scale, dtype=dtype), shape)
+    return np.asarray(scale, dtype=dtype)
 
 
 def _warn_size_mismatch(input, target, op):
@@ -443,7 +445,8 @@ class BinaryCrossEntropy(Function):
     dℓ/dx = w (x − t) / max(x (1 − x), 1e-12)."""
 
     def forward(self, input, target, weight, reduction):
-        if input.size and (input.min() < 0 or input.max() > 1 or np.isnan(input).any()):
+        # NaN propagates through min/max, so one comparison pair also refuses NaN inputs
+        if input.size and not (input.min() >= 0 and input.max() <= 1):
             raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
                                "and 1 (probabilities; for raw scores use "
                                "binary_cross_entropy_with_logits / BCEWithLogitsLoss)")
@@ -608,8 +611,9 @@ class KLDiv(Function):
         shape = np.broadcast_shapes(self.input_shape, self.target_shape)
         if self.reduction == "batchmean":
             g = np.broadcast_to(np.asarray(grad.reshape(()) / self.batch, dtype=self.dtype), shape)
-        else:
-            g = _expand_reduced_grad(grad, shape, self.reduction, self.dtype)
+        else:  # d_input/d_target may have fewer dims than the loss: spread g over all of it
+            g = np.broadcast_to(_expand_reduced_grad(grad, shape, self.reduction, self.dtype),
+                                shape)
         grad_input = grad_target = None
         if self.needs_input_grad[0]:
             grad_input = unbroadcast((g * self.d_input).astype(self.dtype, copy=False),

@@ -220,8 +220,9 @@ def test_bce_clamps_log_at_minus_100():
                                                   reduction="none")
     np.testing.assert_allclose(dl.numpy(), tl.numpy())
     assert dl.numpy()[0] == 100
-    with pytest.raises(RuntimeError, match="between 0 and 1"):
-        F.binary_cross_entropy(deepgrad.tensor([1.5]), deepgrad.tensor([1.0]))
+    for bad in ([1.5], [-0.5, 0.5], [0.5, float("nan")], [float("nan")]):
+        with pytest.raises(RuntimeError, match="between 0 and 1"):
+            F.binary_cross_entropy(deepgrad.tensor(bad), deepgrad.tensor([1.0] * len(bad)))
     with pytest.raises(ValueError, match="same size"):
         F.binary_cross_entropy(deepgrad.tensor([0.5, 0.5]), deepgrad.tensor([[1.0, 0.0]]))
 
