@@ -22,11 +22,13 @@ except ImportError:  # threadpoolctl comes with scikit-learn, a test extra
 
 @pytest.fixture(autouse=True, scope="session")
 def _torch_threads():
+    """The reference runs on one thread: the tests' tensors are tiny, and torch's thread pool
+    only adds overhead there (up to 100x on a busy machine)."""
     try:
         import torch
     except ImportError:
         return
-    torch.set_num_threads(int(_THREADS))
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -99,23 +99,29 @@ def _make_optimizer(args, model):
     return cls(model.parameters(), lr=args.lr or 1e-3, weight_decay=args.weight_decay)
 
 
-def cmd_train(args):
+def prepare_run(args):
+    """Seed the generator, make ``--out/NAME``, load the data set's train split (its first
+    ``--limit`` samples) and test split: ``(run_dir, (x, y), (x_test, y_test), info)``."""
     import deepgrad
+
+    deepgrad.manual_seed(args.seed)
+    run_dir = os.path.join(args.out, args.name or f"{args.model}-{args.dataset}")
+    os.makedirs(run_dir, exist_ok=True)
+    x, y, info = load_arrays(args.dataset, args.root, "train")
+    x_test, y_test, _ = load_arrays(args.dataset, args.root, "test")
+    if args.limit:
+        x, y = x[:args.limit], y[:args.limit]
+    return run_dir, (x, y), (x_test, y_test), info
+
+
+def cmd_train(args):
     from deepgrad import train
     from deepgrad.train import _state
 
     task = getattr(_builder(args.model), "task", CLASSIFY)
     if task != CLASSIFY:
         return _task_module(task).train(args)
-    deepgrad.manual_seed(args.seed)
-    name = args.name or f"{args.model}-{args.dataset}"
-    run_dir = os.path.join(args.out, name)
-    os.makedirs(run_dir, exist_ok=True)
-
-    x, y, info = load_arrays(args.dataset, args.root, "train")
-    x_test, y_test, _ = load_arrays(args.dataset, args.root, "test")
-    if args.limit:
-        x, y = x[:args.limit], y[:args.limit]
+    run_dir, (x, y), (x_test, y_test), info = prepare_run(args)
     kwargs = _model_kwargs(args.model, info, _parse_kwargs(args.arg))
     shape = _sample_shape(args.model, kwargs, info)
     meta = {"model": args.model, "model_kwargs": kwargs, "dataset": args.dataset,

@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from deepgrad.cli.data import UsageError, load_arrays
+from deepgrad.cli.data import UsageError
 
 __all__ = ["train", "sample"]
 
@@ -120,17 +120,16 @@ def train(args):
     """``deepgrad train`` for a generative model; returns the exit status."""
     import deepgrad
     from deepgrad import train as dgtrain
-    from deepgrad.cli.commands import _builder, _parse_kwargs, _split, plot_curves, save_model
+    from deepgrad.cli.commands import (
+        _builder,
+        _parse_kwargs,
+        _split,
+        plot_curves,
+        prepare_run,
+        save_model,
+    )
 
-    deepgrad.manual_seed(args.seed)
-    name = args.name or f"{args.model}-{args.dataset}"
-    run_dir = os.path.join(args.out, name)
-    os.makedirs(run_dir, exist_ok=True)
-
-    x, y, info = load_arrays(args.dataset, args.root, "train")
-    x_test, y_test, _ = load_arrays(args.dataset, args.root, "test")
-    if args.limit:
-        x, y = x[:args.limit], y[:args.limit]
+    run_dir, (x, y), (x_test, y_test), info = prepare_run(args)
     shape = _image_shape(info)
     x, x_test = _images(x, shape), _images(x_test, shape)
     builder = _builder(args.model)

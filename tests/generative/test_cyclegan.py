@@ -17,15 +17,6 @@ from deepgrad.train import fit_generative
 tnn = torch.nn
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_single_thread():
-    """Tiny float64 convs: torch's thread pool only adds overhead (100x on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class TorchResnetBlock(tnn.Module):
     def __init__(self, c):
         super().__init__()

@@ -18,15 +18,6 @@ from deepgrad.train import fit_generative
 tnn = torch.nn
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_single_thread():
-    """Tiny float64 convs: torch's thread pool only adds overhead (100x on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _copy_to_torch(dg_module, th_module):
     state = {k: torch.tensor(v.numpy()) for k, v in dg_module.state_dict().items()}
     th_module.load_state_dict(state)
