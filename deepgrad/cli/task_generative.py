@@ -129,6 +129,12 @@ def train(args):
         save_model,
     )
 
+    unsupported = [flag for flag, given in (("--resume", args.resume),
+                                            ("--patience", args.patience is not None),
+                                            ("--plots", args.plots)) if given]
+    if unsupported:
+        raise UsageError(f"{', '.join(unsupported)} not supported for generative models yet "
+                         f"({args.model}): use deepgrad.train.fit_generative with callbacks")
     run_dir, (x, y), (x_test, y_test), info = prepare_run(args)
     shape = _image_shape(info)
     x, x_test = _images(x, shape), _images(x_test, shape)
@@ -145,6 +151,8 @@ def train(args):
           f"{len(train_xy[0])} train / {len(val_xy[0]) if val_xy else 0} val images of "
           f"{'x'.join(map(str, shape))}, {args.epochs} epochs, batch {args.batch_size}")
     callbacks = [dgtrain.CSVLogger(os.path.join(run_dir, "history.csv"))]
+    if args.tensorboard:
+        callbacks.append(dgtrain.TensorBoardLogger(os.path.join(run_dir, "tb")))
     history = dgtrain.fit_generative(
         model, train_xy, val_data=val_xy if can_evaluate else None, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, callbacks=callbacks,

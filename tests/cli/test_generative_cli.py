@@ -174,3 +174,11 @@ def test_model_sample_defaults_and_overrides(tmp_path, monkeypatch):
                             (["--sampler", "slow", "--steps", "3"], ("slow", 3))):
         assert main(["sample", path, "--n", "2", "--out", out, *extra]) == 0
         assert ToySampler.calls[-1] == expected, extra
+
+
+def test_flags_generative_training_does_not_take(tmp_path, capsys, registered):
+    for flag in (["--resume"], ["--patience", "2"], ["--plots", str(tmp_path / "p")]):
+        code = main(["train", "toy_gen", "--dataset", "digits", "--epochs", "1", "--limit", "50",
+                     "--out", str(tmp_path), "-q", *flag])
+        assert code == 2
+        assert f"{flag[0]} not supported for generative models yet" in capsys.readouterr().err
