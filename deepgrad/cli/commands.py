@@ -114,6 +114,27 @@ def prepare_run(args):
     return run_dir, (x, y), (x_test, y_test), info
 
 
+def run_callbacks(args, run_dir, monitor="val_loss"):
+    """The callbacks every ``deepgrad train`` run gets: ``history.csv``, a training checkpoint
+    after each epoch, early stopping on ``monitor`` with ``--patience`` (``monitor=None``: none),
+    TensorBoard event files with ``--tensorboard``. Returns ``(callbacks, resume_path)``, the
+    path being the checkpoint to continue from when ``--resume`` finds one."""
+    from deepgrad import train
+
+    ckpt_path = os.path.join(run_dir, "checkpoint.safetensors")
+    callbacks = [train.CSVLogger(os.path.join(run_dir, "history.csv"), append=args.resume),
+                 train.ModelCheckpoint(ckpt_path, save_best_only=False)]
+    if args.patience is not None and monitor is not None:
+        callbacks.insert(0, train.EarlyStopping(monitor, patience=args.patience,
+                                                restore_best_weights=True))
+    if args.tensorboard:
+        callbacks.append(train.TensorBoardLogger(os.path.join(run_dir, "tb")))
+    resume = ckpt_path if args.resume and os.path.exists(ckpt_path) else None
+    if resume:
+        print(f"resuming from {resume}")
+    return callbacks, resume
+
+
 def cmd_train(args):
     from deepgrad import train
     from deepgrad.train import _state
@@ -133,17 +154,8 @@ def cmd_train(args):
 
     model = _builder(args.model)(**kwargs)
     optimizer = _make_optimizer(args, model)
-    ckpt_path = os.path.join(run_dir, "checkpoint.safetensors")
-    callbacks = [train.CSVLogger(os.path.join(run_dir, "history.csv"), append=args.resume),
-                 train.ModelCheckpoint(ckpt_path, save_best_only=False)]
-    if args.patience is not None and val_xy is not None:
-        callbacks.insert(0, train.EarlyStopping("val_loss", patience=args.patience,
-                                                restore_best_weights=True))
-    if args.tensorboard:
-        callbacks.append(train.TensorBoardLogger(os.path.join(run_dir, "tb")))
-    resume = ckpt_path if args.resume and os.path.exists(ckpt_path) else None
-    if resume:
-        print(f"resuming from {resume}")
+    callbacks, resume = run_callbacks(args, run_dir,
+                                      monitor="val_loss" if val_xy is not None else None)
 
     n_params = sum(p.numel() for p in model.parameters())
     print(f"training {args.model} ({n_params:,} parameters) on {args.dataset}: "

@@ -49,6 +49,7 @@ def train(args):
         _make_optimizer,
         _parse_kwargs,
         plot_curves,
+        run_callbacks,
         save_model,
     )
 
@@ -66,13 +67,7 @@ def train(args):
     os.makedirs(run_dir, exist_ok=True)
     meta = {"task": TASK, "model": args.model, "model_kwargs": kwargs, "dataset": label,
             "vocab": train_set.vocab.itos, "class_names": list(train_set.classes)}
-    ckpt_path = os.path.join(run_dir, "checkpoint.safetensors")
-    callbacks = [dgtrain.CSVLogger(os.path.join(run_dir, "history.csv"), append=args.resume),
-                 dgtrain.ModelCheckpoint(ckpt_path, save_best_only=False)]
-    if args.patience is not None:
-        callbacks.insert(0, dgtrain.EarlyStopping("val_accuracy", patience=args.patience,
-                                                  restore_best_weights=True))
-    resume = ckpt_path if args.resume and os.path.exists(ckpt_path) else None
+    callbacks, resume = run_callbacks(args, run_dir, monitor="val_accuracy")
     x, y = train_set.arrays()
     if args.limit:
         x, y = x[:args.limit], y[:args.limit]

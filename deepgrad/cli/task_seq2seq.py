@@ -39,7 +39,13 @@ def train(args):
     """``deepgrad train`` for a seq2seq model on dates; returns the exit status."""
     import deepgrad
     from deepgrad import train as dgtrain
-    from deepgrad.cli.commands import _builder, _make_optimizer, _parse_kwargs, save_model
+    from deepgrad.cli.commands import (
+        _builder,
+        _make_optimizer,
+        _parse_kwargs,
+        run_callbacks,
+        save_model,
+    )
     from deepgrad.datasets import date_pairs, date_vocabs, encode_pairs
     from deepgrad.nn import functional as F
     from deepgrad.utils.data import DataLoader, TensorDataset
@@ -72,10 +78,7 @@ def train(args):
     def loss(logits, target):
         return F.cross_entropy(logits.reshape(-1, V), target.reshape(-1), ignore_index=pad)
 
-    ckpt_path = os.path.join(run_dir, "checkpoint.safetensors")
-    callbacks = [dgtrain.CSVLogger(os.path.join(run_dir, "history.csv"), append=args.resume),
-                 dgtrain.ModelCheckpoint(ckpt_path, save_best_only=False)]
-    resume = ckpt_path if args.resume and os.path.exists(ckpt_path) else None
+    callbacks, resume = run_callbacks(args, run_dir, monitor=None)
     loader = DataLoader(TensorDataset(deepgrad.tensor(src), deepgrad.tensor(tgt_in),
                                       deepgrad.tensor(tgt_out)),
                         batch_size=args.batch_size, shuffle=True)

@@ -57,12 +57,12 @@ def _model_kwargs(builder, vocab_size, seq_len, user_kwargs):
 def train(args):
     """``deepgrad train`` for a language model; returns the exit status."""
     import deepgrad
-    from deepgrad import train as dgtrain
     from deepgrad.cli.commands import (
         _builder,
         _make_optimizer,
         _parse_kwargs,
         plot_curves,
+        run_callbacks,
         save_model,
     )
     from deepgrad.datasets.text import CharCorpus
@@ -89,17 +89,7 @@ def train(args):
     meta = {"task": TASK, "model": args.model, "model_kwargs": kwargs,
             "dataset": _label(source), "text_source": source, "vocab": corpus.chars,
             "seq_len": seq_len}
-    ckpt_path = os.path.join(run_dir, "checkpoint.safetensors")
-    callbacks = [dgtrain.CSVLogger(os.path.join(run_dir, "history.csv"), append=args.resume),
-                 dgtrain.ModelCheckpoint(ckpt_path, save_best_only=False)]
-    if args.patience is not None:
-        callbacks.insert(0, dgtrain.EarlyStopping("val_loss", patience=args.patience,
-                                                  restore_best_weights=True))
-    if args.tensorboard:
-        callbacks.append(dgtrain.TensorBoardLogger(os.path.join(run_dir, "tb")))
-    resume = ckpt_path if args.resume and os.path.exists(ckpt_path) else None
-    if resume:
-        print(f"resuming from {resume}")
+    callbacks, resume = run_callbacks(args, run_dir)
 
     n_params = sum(p.numel() for p in model.parameters())
     print(f"training {args.model} ({n_params:,} parameters) on {source}: "
