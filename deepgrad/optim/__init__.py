@@ -10,7 +10,7 @@
         scheduler.step()
 """
 
-from deepgrad.optim import lr_scheduler
+from deepgrad.optim import lr_scheduler, swa_utils
 from deepgrad.optim.adadelta import Adadelta
 from deepgrad.optim.adagrad import Adagrad
 from deepgrad.optim.adam import Adam
@@ -20,4 +20,4 @@ from deepgrad.optim.rmsprop import RMSprop
 from deepgrad.optim.sgd import SGD
 
 __all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD",
-           "lr_scheduler"]
+           "lr_scheduler", "swa_utils"]
