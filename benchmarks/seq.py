@@ -2,6 +2,7 @@
 
 W3: LSTM language model — vocab 100, embedding 64, 1-layer LSTM hidden 128, seq 35, batch 32,
 linear to vocab, cross-entropy over all positions, Adam(lr=1e-3); one training step.
+G3: W3 with a GRU in place of the LSTM (same sizes, data and optimizer).
 T2: 2-layer Transformer encoder — d_model 128, 4 heads, feed-forward 512 (ReLU), dropout 0.1,
 post-norm, batch_first, input (32, 35, 128), mean-squared loss against a fixed target,
 Adam(lr=1e-3); one training step.
@@ -12,7 +13,7 @@ reports the median of ``--steps`` timed steps after 5 untimed warm-up steps, bot
 (the figure BENCHMARKS.md asks for) and in process CPU time (less sensitive to other jobs
 taking the cores away).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/seq.py [--steps 30] [--rounds 3] [--only W3|T2]
+    PYTHONPATH=. .venv/bin/python benchmarks/seq.py [--steps 30] [--rounds 3] [--only W3|G3|T2]
         [--threads 2]
 """
 
@@ -35,18 +36,18 @@ VOCAB, EMB, HIDDEN, SEQ, BATCH = 100, 64, 128, 35, 32
 D_MODEL, HEADS, FF, LAYERS = 128, 4, 512, 2
 
 
-def lstm_lm(lib):
+def lstm_lm(lib, cell="LSTM"):
     nn = lib.nn
 
     class LM(nn.Module):
         def __init__(self):
             super().__init__()
             self.emb = nn.Embedding(VOCAB, EMB)
-            self.lstm = nn.LSTM(EMB, HIDDEN, batch_first=True)
+            self.rnn = getattr(nn, cell)(EMB, HIDDEN, batch_first=True)
             self.out = nn.Linear(HIDDEN, VOCAB)
 
         def forward(self, x):
-            h, _ = self.lstm(self.emb(x))
+            h, _ = self.rnn(self.emb(x))
             return self.out(h)
 
     lib.manual_seed(0)
@@ -65,6 +66,10 @@ def lstm_lm(lib):
         return loss.item()
 
     return step
+
+
+def gru_lm(lib):
+    return lstm_lm(lib, cell="GRU")
 
 
 def transformer(lib):
@@ -106,8 +111,8 @@ def _range(values, fmt="{:.2f}"):
            f"{fmt.format(max(values))}]"
 
 
-WORKLOADS = {"W3": ("W3 LSTM LM step", lstm_lm), "T2": ("T2 Transformer encoder step",
-                                                       transformer)}
+WORKLOADS = {"W3": ("W3 LSTM LM step", lstm_lm), "G3": ("G3 GRU LM step", gru_lm),
+             "T2": ("T2 Transformer encoder step", transformer)}
 
 
 def main(argv=None):
