@@ -197,15 +197,21 @@ def set_printoptions(precision=None, threshold=None, linewidth=None):
     numpy.set_printoptions(precision=precision, threshold=threshold, linewidth=linewidth)
 
 
+_SUBPACKAGES = ("nn", "optim", "autograd", "utils", "datasets", "transforms", "models", "io",
+                "train", "viz", "metrics", "backend")
+_LAZY_NAMES = {"save": "io", "load": "io", "summary": "train", "fit": "train"}
+
+
 def __getattr__(name):
-    # subpackages load on first use, so `import deepgrad` stays light
+    # subpackages load on first use (PEP 562), so `import deepgrad` loads NumPy and the ops only
     import importlib
 
-    if name in ("nn", "optim", "autograd", "utils", "datasets", "transforms", "models", "io",
-                "train", "viz", "metrics", "backend"):
+    if name in _SUBPACKAGES:
         return importlib.import_module(f"deepgrad.{name}")
-    if name in ("save", "load"):
-        return getattr(importlib.import_module("deepgrad.io"), name)
-    if name in ("summary", "fit"):
-        return getattr(importlib.import_module("deepgrad.train"), name)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f"deepgrad.{_LAZY_NAMES[name]}"), name)
     raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBPACKAGES) | set(_LAZY_NAMES))

@@ -18,8 +18,15 @@ class Generator:
 
     def manual_seed(self, seed):
         self._seed = int(seed)
-        self.np = np.random.Generator(np.random.PCG64(self._seed))
+        self._np = None  # made on the first draw: `import numpy.random` costs ~25 ms at startup
         return self
+
+    @property
+    def np(self):
+        """The ``numpy.random.Generator`` that the draws come from."""
+        if self._np is None:
+            self._np = np.random.Generator(np.random.PCG64(self._seed))
+        return self._np
 
     def initial_seed(self):
         return self._seed
@@ -36,8 +43,8 @@ class Generator:
 
     def set_state(self, state):
         self._seed = int(state["seed"])
-        self.np = np.random.Generator(np.random.PCG64())
-        self.np.bit_generator.state = {
+        self._np = np.random.Generator(np.random.PCG64())
+        self._np.bit_generator.state = {
             "bit_generator": state["bit_generator"], "state": dict(state["state"]),
             "has_uint32": state["has_uint32"], "uinteger": state["uinteger"]}
 
