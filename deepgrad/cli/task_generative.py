@@ -146,7 +146,7 @@ def train(args):
     train_xy, val_xy = _split(x, y, args.val_split, args.seed)
     can_evaluate = hasattr(model, "evaluate_step")
 
-    n_params = sum(p.numel() for p in model.parameters())
+    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)  # not an EMA copy
     print(f"training {args.model} ({n_params:,} parameters) on {args.dataset}: "
           f"{len(train_xy[0])} train / {len(val_xy[0]) if val_xy else 0} val images of "
           f"{'x'.join(map(str, shape))}, {args.epochs} epochs, batch {args.batch_size}")

@@ -107,6 +107,11 @@ class DDPM(nn.Module):
         guidance_scale: default w of classifier-free guidance in ``sample``:
             ε̃ = (1 + w) ε_θ(x_t, t, y) − w ε_θ(x_t, t).
         lr, grad_clip: Adam's default learning rate and the global gradient-norm clip.
+        ema_decay: keep an exponential moving average of the network's weights (and buffers),
+            W_ema ← decay · W_ema + (1 − decay) · W after every ``train_step`` (Ho et al. use
+            0.9999 over 800k steps; a short CPU run wants 0.99–0.999). ``sample`` then uses the
+            averaged network (``self.ema``, a ``deepgrad.optim.swa_utils.AveragedModel``,
+            saved and loaded with the model's ``state_dict``); None: no average.
     """
 
     task = "generative"
@@ -116,7 +121,7 @@ class DDPM(nn.Module):
 
     def __init__(self, model, image_size=28, in_channels=1, timesteps=1000, schedule="linear",
                  num_classes=None, cond_drop_prob=0.0, guidance_scale=0.0, lr=1e-3,
-                 grad_clip=1.0):
+                 grad_clip=1.0, ema_decay=None):
         super().__init__()
         if not 0 <= cond_drop_prob < 1:
             raise ValueError(f"DDPM: cond_drop_prob must be in [0, 1), got {cond_drop_prob}")
@@ -126,6 +131,14 @@ class DDPM(nn.Module):
         self.num_classes, self.cond_drop_prob = num_classes, cond_drop_prob
         self.guidance_scale, self.lr, self.grad_clip = guidance_scale, lr, grad_clip
         self.schedule = make_schedule(schedule, timesteps)
+        self.ema_decay = ema_decay
+        self.ema = None
+        if ema_decay is not None:
+            from deepgrad.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+            self.ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(ema_decay),
+                                     use_buffers=True)
+            self.ema.requires_grad_(False)  # updated by averaging, never by an optimizer
 
     # -- checks ---------------------------------------------------------------------------------
 
@@ -188,10 +201,11 @@ class DDPM(nn.Module):
     def configure_optimizers(self, lr=None):
         from deepgrad.optim import Adam
 
-        return {"model": Adam(self.parameters(), lr=self.lr if lr is None else lr)}
+        return {"model": Adam(self.model.parameters(), lr=self.lr if lr is None else lr)}
 
     def train_step(self, x, y, optimizers):
-        """One Adam step on the noise-prediction loss; returns {"loss": ...}."""
+        """One Adam step on the noise-prediction loss (then the EMA update, with
+        ``ema_decay``); returns {"loss": ...}."""
         self._check_images(x, "train_step")
         y = self._labels(y, x.shape[0], "train_step")
         self.train()
@@ -200,8 +214,10 @@ class DDPM(nn.Module):
         loss = self.loss(x, y)
         loss.backward()
         if self.grad_clip:
-            nn.utils.clip_grad_norm_(self.parameters(), self.grad_clip)
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         opt.step()
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
         return {"loss": float(loss.item())}
 
     @no_grad()
@@ -220,14 +236,27 @@ class DDPM(nn.Module):
     def _alpha_bar(self, t):
         return 1.0 if t < 0 else float(self.schedule.alpha_bars[t])
 
-    def predict_noise(self, x_t, t, y=None, guidance_scale=0.0):
-        """ε_θ(x_t, t[, y]), with classifier-free guidance (1 + w) ε(y) − w ε(∅) when w ≠ 0."""
+    def sampling_network(self, use_ema=None):
+        """The network ``sample`` runs: the EMA average when there is one that has been updated
+        (``use_ema=None``), or as asked (``use_ema=True`` needs ``ema_decay``)."""
+        has_ema = self.ema is not None and int(self.ema.n_averaged.item()) > 0
+        if use_ema and self.ema is None:
+            raise ValueError("DDPM.sample: use_ema=True but the model keeps no EMA (build it "
+                             "with ema_decay=0.999, say)")
+        if use_ema or (use_ema is None and has_ema):
+            return self.ema.module
+        return self.model
+
+    def predict_noise(self, x_t, t, y=None, guidance_scale=0.0, network=None):
+        """ε_θ(x_t, t[, y]), with classifier-free guidance (1 + w) ε(y) − w ε(∅) when w ≠ 0;
+        ``network`` replaces ε_θ (e.g. the EMA average)."""
+        net = self.model if network is None else network
         n = x_t.shape[0]
         ts = np.full(n, t, dtype=np.int64)
         if y is None or not guidance_scale:
-            return self.model(x_t, ts, None if y is None else Tensor(y))
+            return net(x_t, ts, None if y is None else Tensor(y))
         null = np.full(n, self.num_classes, dtype=np.int64)
-        both = self.model(cat([x_t, x_t], dim=0), np.concatenate([ts, ts]),
+        both = net(cat([x_t, x_t], dim=0), np.concatenate([ts, ts]),
                           Tensor(np.concatenate([y, null])))
         eps_cond, eps_uncond = both[:n], both[n:]
         return eps_cond * (1 + guidance_scale) - eps_uncond * guidance_scale
@@ -287,14 +316,17 @@ class DDPM(nn.Module):
 
     @no_grad()
     def sample(self, n, labels=None, steps=None, sampler="ddpm", eta=0.0, guidance_scale=None,
-               clip_x0=True, variance="beta", generator=None, return_trajectory=False):
+               clip_x0=True, variance="beta", generator=None, return_trajectory=False,
+               use_ema=None):
         """n images (n×C×H×W in [0, 1]) from x_T ~ N(0, I), in eval mode.
 
         sampler 'ddpm': ancestral sampling over all T steps (or ``steps`` evenly spaced ones,
         the chain respaced with α = ᾱ_t/ᾱ_s); 'ddim': DDIM with ``eta`` over ``steps`` (default
         50). ``labels`` (conditional models; default 0, 1, 2, ... cycling) picks each sample's
         class; ``guidance_scale`` w (default the model's) applies classifier-free guidance.
-        ``clip_x0`` keeps the predicted x̂_0 in [−1, 1] at each step (Ho et al.'s code does)."""
+        ``clip_x0`` keeps the predicted x̂_0 in [−1, 1] at each step (Ho et al.'s code does).
+        ``use_ema`` picks the network (see :meth:`sampling_network`; default the EMA average
+        when the model keeps one)."""
         if sampler not in ("ddpm", "ddim"):
             raise ValueError(f"DDPM.sample: sampler must be 'ddpm' or 'ddim', got {sampler!r}")
         if steps is None:
@@ -302,6 +334,7 @@ class DDPM(nn.Module):
         y = self._labels(labels, n, "sample")
         w = self.guidance_scale if guidance_scale is None else guidance_scale
         ts = self.timestep_sequence(steps)
+        net = self.sampling_network(use_ema)
         dtype = next(iter(self.parameters())).dtype
         was_training = self.training
         self.eval()
@@ -311,7 +344,7 @@ class DDPM(nn.Module):
             trajectory = [x]
             for i, t in enumerate(ts):
                 t_prev = int(ts[i + 1]) if i + 1 < len(ts) else -1
-                eps = self.predict_noise(x, int(t), y, w)
+                eps = self.predict_noise(x, int(t), y, w, net)
                 noise = randn(*x.shape, dtype=dtype, generator=generator)
                 if sampler == "ddpm":
                     x = self.ddpm_step(x, int(t), eps, t_prev, noise, clip_x0, variance)
@@ -329,16 +362,18 @@ class DDPM(nn.Module):
     def extra_repr(self):
         return (f"image_size={self.image_size}, in_channels={self.in_channels}, "
                 f"timesteps={self.timesteps}, schedule={self.schedule_name!r}, "
-                f"num_classes={self.num_classes}")
+                f"num_classes={self.num_classes}"
+                + (f", ema_decay={self.ema_decay}" if self.ema is not None else ""))
 
 
 def ddpm(in_channels=1, image_size=28, num_classes=None, timesteps=1000, schedule="linear",
          base_channels=16, channel_mults=(1, 2, 4), num_res_blocks=1, dropout=0.0,
-         cond_drop_prob=None, guidance_scale=0.0, lr=1e-3):
+         cond_drop_prob=None, guidance_scale=0.0, lr=1e-3, ema_decay=None):
     """A DDPM with a small U-Net (about 620k parameters with the defaults: 16/32/64 channels at
     28/14/7 pixels), trainable on Fashion-MNIST on a CPU. ``num_classes`` makes it
     class-conditional (cond_drop_prob then defaults to 0.1, so classifier-free guidance works);
-    ``image_size`` must be divisible by 2^(len(channel_mults) − 1) (28 and 32 are)."""
+    ``image_size`` must be divisible by 2^(len(channel_mults) − 1) (28 and 32 are).
+    ``ema_decay`` keeps an EMA of the U-Net's weights that sampling uses (see :class:`DDPM`)."""
     factor = 2 ** (len(channel_mults) - 1)
     if image_size % factor:
         raise ValueError(f"ddpm: image_size {image_size} must be divisible by {factor} "
@@ -348,7 +383,7 @@ def ddpm(in_channels=1, image_size=28, num_classes=None, timesteps=1000, schedul
     unet = UNet(in_channels, base_channels, tuple(channel_mults), num_res_blocks,
                 num_classes=num_classes, dropout=dropout)
     return DDPM(unet, image_size, in_channels, timesteps, schedule, num_classes, cond_drop_prob,
-                guidance_scale, lr)
+                guidance_scale, lr, ema_decay=ema_decay)
 
 
 ddpm.task = "generative"

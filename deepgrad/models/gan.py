@@ -22,6 +22,11 @@ early in training; -log D(G(z)) has the same fixed point and strong gradients th
 Images are [0, 1] pixels in the data; the players work in [-1, 1] (G ends in tanh) and
 ``sample`` maps back to [0, 1].
 
+``ema_decay`` keeps an exponential moving average of the generator's weights and batch-norm
+statistics (``self.ema``, a ``deepgrad.optim.swa_utils.AveragedModel``, updated after every
+``train_step`` and saved with the model); ``sample`` then draws from the averaged generator,
+whose images are usually smoother than the last step's.
+
 :meth:`GAN.check_health` reports a collapsed game -- D separating real from fake perfectly for
 many consecutive batches (``d_loss`` at its floor, ``g_loss`` exploding), or non-finite values
 -- and :func:`deepgrad.train.fit_generative` stops training with that message.
@@ -147,6 +152,7 @@ class GAN(nn.Module):
         label_smoothing: one-sided smoothing of the real target (0.1: t_real = 0.9).
         lr, betas: the Adam recipe of both players (DCGAN's 2e-4, (0.5, 0.999)).
         health_patience: consecutive collapsed batches before :meth:`check_health` reports.
+        ema_decay: keep an EMA of the generator (see the module docstring); None: none.
         generator, discriminator: modules replacing the default players
             (``generator(z) -> N×C×S×S in [-1, 1]``, ``discriminator(x) -> (N, 1) logits``).
 
@@ -159,7 +165,7 @@ class GAN(nn.Module):
 
     def __init__(self, latent_dim=64, in_channels=1, image_size=28, hidden=(256, 512),
                  label_smoothing=0.0, lr=2e-4, betas=(0.5, 0.999), health_patience=100,
-                 generator=None, discriminator=None):
+                 generator=None, discriminator=None, ema_decay=None):
         super().__init__()
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"{type(self).__name__}: label_smoothing must be in [0, 1), got "
@@ -173,11 +179,37 @@ class GAN(nn.Module):
             latent_dim, image_shape, hidden)
         self.discriminator = discriminator if discriminator is not None else MLPDiscriminator(
             math.prod(image_shape), tuple(reversed(hidden)))
+        self._init_ema(ema_decay)
+
+    def _init_ema(self, ema_decay):
+        """The EMA copy of the generator's modules (called once the players are built and
+        initialised; subclasses that add generator modules call it themselves)."""
+        self.ema_decay, self.ema = ema_decay, None
+        if ema_decay is not None:
+            from deepgrad.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+            self.ema = AveragedModel(nn.ModuleDict(self._generator_modules()),
+                                     multi_avg_fn=get_ema_multi_avg_fn(ema_decay),
+                                     use_buffers=True)
+            self.ema.requires_grad_(False)  # updated by averaging, never by an optimizer
+
+    def _generator_modules(self):
+        """The modules ``generate`` uses, by name (the EMA averages exactly these)."""
+        return {"generator": self.generator}
+
+    def _players(self, use_ema):
+        """The generator's modules to run: the EMA average or the trained ones."""
+        if not use_ema:
+            return self._generator_modules()
+        if self.ema is None:
+            raise ValueError(f"{type(self).__name__}: use_ema=True but the model keeps no EMA "
+                             f"(build it with ema_decay=0.999, say)")
+        return self.ema.module
 
     # the players, given labels or not (ConditionalGAN passes them on)
-    def generate(self, z, labels=None):
-        """G(z): images in [-1, 1] (the generator's tanh range)."""
-        return self.generator(z)
+    def generate(self, z, labels=None, use_ema=False):
+        """G(z): images in [-1, 1] (the generator's tanh range); ``use_ema``: the averaged G."""
+        return self._players(use_ema)["generator"](z)
 
     def discriminate(self, x, labels=None):
         """D's logit s for images x in [-1, 1]; D(x) = sigmoid(s) = P(real)."""
@@ -255,6 +287,8 @@ class GAN(nn.Module):
                 p.requires_grad_(True)
         g_loss.backward()
         opt_g.step()
+        if self.ema is not None:
+            self.ema.update_parameters(nn.ModuleDict(self._generator_modules()))
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
                 "d_real": real_logits.detach().sigmoid().mean().item(),
                 "d_fake": fake_logits.detach().sigmoid().mean().item()}
@@ -273,12 +307,16 @@ class GAN(nn.Module):
                     "d_real": real_logits.sigmoid().mean().item(),
                     "d_fake": fake_logits.sigmoid().mean().item()}
 
-    def sample(self, n, labels=None, z=None):
-        """n generated images N×C×S×S in [0, 1] (eval mode, no gradients)."""
+    def sample(self, n, labels=None, z=None, use_ema=None):
+        """n generated images N×C×S×S in [0, 1] (eval mode, no gradients), from the EMA
+        generator when the model keeps one that has been updated (``use_ema=None``), or as
+        ``use_ema`` says."""
         if labels is not None and not self.conditional:
             raise ValueError(f"{type(self).__name__}.sample: the model is unconditional; "
                              f"labels must be None (use ConditionalGAN for class samples)")
         labels = self._sample_labels(n, labels)
+        if use_ema is None:
+            use_ema = self.ema is not None and int(self.ema.n_averaged.item()) > 0
         was_training = self.training
         self.eval()
         try:
@@ -288,7 +326,7 @@ class GAN(nn.Module):
                 elif tuple(z.shape) != (n, self.latent_dim):
                     raise ValueError(f"{type(self).__name__}.sample: z must be "
                                      f"({n}, {self.latent_dim}), got {tuple(z.shape)}")
-                images = self.generate(z, labels)
+                images = self.generate(z, labels, use_ema)
         finally:
             self.train(was_training)
         return ((images + 1.0) * 0.5).clamp(0.0, 1.0)
@@ -338,13 +376,15 @@ class DCGAN(GAN):
     losses and recipe as :class:`GAN`."""
 
     def __init__(self, latent_dim=100, in_channels=1, image_size=28, ngf=64, ndf=64,
-                 label_smoothing=0.0, lr=2e-4, betas=(0.5, 0.999), health_patience=100):
+                 label_smoothing=0.0, lr=2e-4, betas=(0.5, 0.999), health_patience=100,
+                 ema_decay=None):
         super().__init__(
             latent_dim, in_channels, image_size, label_smoothing=label_smoothing, lr=lr,
             betas=betas, health_patience=health_patience,
             generator=DCGANGenerator(latent_dim, in_channels, image_size, ngf),
             discriminator=DCGANDiscriminator(in_channels, image_size, ndf))
         self.apply(dcgan_init_)
+        self._init_ema(ema_decay)
 
 
 class ConditionalGAN(GAN):
@@ -362,7 +402,7 @@ class ConditionalGAN(GAN):
 
     def __init__(self, latent_dim=100, num_classes=10, in_channels=1, image_size=28, conv=True,
                  embed_dim=50, ngf=64, ndf=64, hidden=(256, 512), label_smoothing=0.0, lr=2e-4,
-                 betas=(0.5, 0.999), health_patience=100):
+                 betas=(0.5, 0.999), health_patience=100, ema_decay=None):
         image_shape = (in_channels, image_size, image_size)
         if conv:
             generator = DCGANGenerator(latent_dim + embed_dim, in_channels, image_size, ngf)
@@ -381,11 +421,16 @@ class ConditionalGAN(GAN):
         self.d_embedding = nn.Embedding(num_classes, d_embed)
         if conv:
             self.apply(dcgan_init_)
+        self._init_ema(ema_decay)
 
-    def generate(self, z, labels=None):
+    def _generator_modules(self):
+        return {"generator": self.generator, "g_embedding": self.g_embedding}
+
+    def generate(self, z, labels=None, use_ema=False):
         if labels is None:
             raise ValueError("ConditionalGAN.generate: labels are required")
-        return self.generator(deepgrad.cat([z, self.g_embedding(labels)], dim=1))
+        players = self._players(use_ema)
+        return players["generator"](deepgrad.cat([z, players["g_embedding"](labels)], dim=1))
 
     def discriminate(self, x, labels=None):
         if labels is None:
@@ -435,21 +480,26 @@ def _image_size(in_channels=1, image_size=28, **_):
     return (in_channels, image_size, image_size)
 
 
-def gan(latent_dim=64, in_channels=1, image_size=28, hidden=(256, 512), label_smoothing=0.0):
-    """MLP GAN (Goodfellow et al. 2014) for C×S×S images."""
-    return GAN(latent_dim, in_channels, image_size, tuple(hidden), label_smoothing)
+def gan(latent_dim=64, in_channels=1, image_size=28, hidden=(256, 512), label_smoothing=0.0,
+        ema_decay=None):
+    """MLP GAN (Goodfellow et al. 2014) for C×S×S images (``ema_decay``: sample from an EMA of
+    the generator)."""
+    return GAN(latent_dim, in_channels, image_size, tuple(hidden), label_smoothing,
+               ema_decay=ema_decay)
 
 
-def dcgan(latent_dim=100, in_channels=1, image_size=28, ngf=64, ndf=64, label_smoothing=0.0):
+def dcgan(latent_dim=100, in_channels=1, image_size=28, ngf=64, ndf=64, label_smoothing=0.0,
+          ema_decay=None):
     """DCGAN (Radford et al. 2016) for C×S×S images, S a multiple of 4 (28, 32...)."""
-    return DCGAN(latent_dim, in_channels, image_size, ngf, ndf, label_smoothing)
+    return DCGAN(latent_dim, in_channels, image_size, ngf, ndf, label_smoothing,
+                 ema_decay=ema_decay)
 
 
 def cgan(latent_dim=100, num_classes=10, in_channels=1, image_size=28, conv=True, embed_dim=50,
-         ngf=64, ndf=64, label_smoothing=0.0):
+         ngf=64, ndf=64, label_smoothing=0.0, ema_decay=None):
     """Class-conditional GAN (conv=True: DCGAN players; conv=False: MLP players)."""
     return ConditionalGAN(latent_dim, num_classes, in_channels, image_size, conv, embed_dim,
-                          ngf, ndf, label_smoothing=label_smoothing)
+                          ngf, ndf, label_smoothing=label_smoothing, ema_decay=ema_decay)
 
 
 for _builder in (gan, dcgan, cgan):
