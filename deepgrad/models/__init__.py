@@ -25,11 +25,19 @@ from deepgrad.models.pretrained import LoadResult, finetune_experiment, load_pre
 from deepgrad.models.resnet import (
     BasicBlock,
     Bottleneck,
+    CifarResNet,
     ResNet,
+    resnet8,
+    resnet14,
     resnet18,
+    resnet20,
+    resnet32,
     resnet34,
+    resnet44,
     resnet50,
+    resnet56,
     resnet101,
+    resnet110,
 )
 from deepgrad.models.sentiment import SentimentRNN, sentiment_rnn
 from deepgrad.models.seq2seq import DotProductAttention, Seq2Seq, beam_search, seq2seq
@@ -53,6 +61,8 @@ __all__ = ["MODELS", "get_model", "model_input_size", "model_input_dtype", "MLP"
            "vgg13_bn", "vgg16_bn", "vgg19_bn", "ResNet", "BasicBlock", "Bottleneck", "resnet18",
            "resnet34", "resnet50", "resnet101", "load_pretrained", "LoadResult",
            "finetune_experiment", "Autoencoder", "autoencoder", "VAE", "vae"]
+__all__ += ["CifarResNet", "resnet8", "resnet14", "resnet20", "resnet32", "resnet44", "resnet56",
+            "resnet110"]
 __all__ += ["SentimentRNN", "sentiment_rnn"]
 __all__ += ["Seq2Seq", "seq2seq", "DotProductAttention", "beam_search"]
 __all__ += ["DDPM", "ddpm", "UNet"]

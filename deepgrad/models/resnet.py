@@ -4,12 +4,16 @@ A residual block learns F(x) and outputs relu(F(x) + shortcut(x)); the shortcut 
 identity, or a 1×1 strided convolution + batch norm ("downsample") when the shape changes.
 resnet18 has 11,689,512 parameters (the course's table omits the three projection shortcuts
 and the BN γ/β and counts conv biases torchvision doesn't have).
+
+``CifarResNet`` (resnet8 ... resnet110) is the paper's smaller family for 32×32 images
+(He et al., 2016, section 4.2): 6n + 2 layers in three stages of n BasicBlocks each.
 """
 
 from deepgrad import nn
 
 __all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50",
-           "resnet101"]
+           "resnet101", "CifarResNet", "resnet8", "resnet14", "resnet20", "resnet32", "resnet44",
+           "resnet56", "resnet110"]
 
 
 def conv3x3(in_planes, out_planes, stride=1):
@@ -91,17 +95,7 @@ class ResNet(nn.Module):
         self.layer4 = self._make_layer(block, width * 8, layers[3], stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(width * 8 * block.expansion, num_classes)
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(module, nn.BatchNorm2d):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
-        if zero_init_residual:
-            for module in self.modules():
-                last = getattr(module, "bn3" if isinstance(module, Bottleneck) else "bn2", None)
-                if isinstance(module, (BasicBlock, Bottleneck)):
-                    nn.init.zeros_(last.weight)
+        _init_weights(self, zero_init_residual)
 
     def _make_layer(self, block, planes, blocks, stride=1):
         downsample = None
@@ -117,6 +111,73 @@ class ResNet(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(self.avgpool(x).flatten(1))
+
+
+def _init_weights(model, zero_init_residual):
+    """torchvision's initialisation: He-normal (fan_out) convolutions, BN γ = 1 and β = 0;
+    ``zero_init_residual`` zeroes each block's last BN γ, so every block starts as the
+    identity."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(module, nn.BatchNorm2d):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+    if zero_init_residual:
+        for module in model.modules():
+            last = getattr(module, "bn3" if isinstance(module, Bottleneck) else "bn2", None)
+            if isinstance(module, (BasicBlock, Bottleneck)):
+                nn.init.zeros_(last.weight)
+
+
+class CifarResNet(ResNet):
+    """The ResNet of He et al. (2016), section 4.2, for small (32×32, 28×28) images.
+
+    depth = 6n + 2: a 3×3 stem convolution (``width`` channels, stride 1), three stages of n
+    BasicBlocks with width·1, 2, 4 channels (the 2nd and 3rd start with stride 2: 28 → 14 →
+    7 feature maps), global average pooling and a linear classifier::
+
+        resnet20 = 1 + 3·3·2 + 1 = 20 weighted layers, 272,474 parameters (10 classes)
+
+    Shortcuts are the identity, and a 1×1 strided convolution + BN where the shape changes
+    (the paper's option B; its CIFAR numbers use option A, zero-padded identity, which has
+    2,752 fewer parameters at width 16). ``width`` is 16 in the paper. The module names are
+    torchvision's ResNet's (``conv1``, ``bn1``, ``layer1.0.conv1``, ``layer2.0.downsample.0``,
+    ``fc``) without ``layer4`` and the max-pool.
+    """
+
+    def __init__(self, depth=20, num_classes=10, in_channels=3, zero_init_residual=False,
+                 width=16):
+        nn.Module.__init__(self)
+        if depth < 8 or (depth - 2) % 6:
+            raise ValueError(f"CifarResNet: depth must be 6n + 2 with n >= 1 (8, 14, 20, ...), "
+                             f"got {depth}")
+        blocks = (depth - 2) // 6
+        self.inplanes = width
+        self.conv1 = conv3x3(in_channels, width)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        self.layer1 = self._make_layer(BasicBlock, width, blocks)
+        self.layer2 = self._make_layer(BasicBlock, width * 2, blocks, stride=2)
+        self.layer3 = self._make_layer(BasicBlock, width * 4, blocks, stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(width * 4, num_classes)
+        _init_weights(self, zero_init_residual)
+
+    def forward(self, x):
+        x = self.layer3(self.layer2(self.layer1(self.relu(self.bn1(self.conv1(x))))))
+        return self.fc(self.avgpool(x).flatten(1))
+
+
+def _cifar_builder(depth):
+    def build(num_classes=10, in_channels=3, zero_init_residual=False, width=16):
+        return CifarResNet(depth, num_classes, in_channels, zero_init_residual, width)
+
+    build.__name__ = f"resnet{depth}"
+    build.__doc__ = (f"resnet{depth}: CIFAR-style ResNet, 3 stages of {(depth - 2) // 6} "
+                     f"BasicBlocks (He et al. 2016, section 4.2); see :class:`CifarResNet`.")
+    build.input_size = lambda in_channels=3, **_: (in_channels, 32, 32)
+    return build
 
 
 def _builder(name, block, layers):
@@ -136,3 +197,5 @@ resnet18 = _builder("resnet18", BasicBlock, [2, 2, 2, 2])
 resnet34 = _builder("resnet34", BasicBlock, [3, 4, 6, 3])
 resnet50 = _builder("resnet50", Bottleneck, [3, 4, 6, 3])
 resnet101 = _builder("resnet101", Bottleneck, [3, 4, 23, 3])
+resnet8, resnet14, resnet20, resnet32, resnet44, resnet56, resnet110 = (
+    _cifar_builder(depth) for depth in (8, 14, 20, 32, 44, 56, 110))

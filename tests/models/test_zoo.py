@@ -163,6 +163,53 @@ def test_resnet_width_keeps_keys_and_scales_channels():
     assert models.resnet50(width=16).fc.in_features == 512
 
 
+# resnet20, 3 channels: stem 3·16·9 + 32, stage 1: 3·(2·16·16·9 + 64), stage 2: 16·32·9 +
+# 32·32·9 + 128 + (16·32 + 64) + 2·(2·32·32·9 + 128), stage 3 likewise with 32 -> 64, fc 64·10
+# + 10 = 272,474 (269,722 in the paper's option A, without the two projections)
+@pytest.mark.parametrize("depth, in_channels, width, expected", [
+    (20, 3, 16, 272_474), (8, 1, 16, 77_754), (14, 1, 8, None)])
+@pytest.mark.parametrize("train_mode", [False, True])
+def test_cifar_resnet_matches_a_torch_twin(depth, in_channels, width, expected, train_mode):
+    torch.manual_seed(depth)
+    reference = ref.randomize_batch_norm(
+        ref.CifarResNet(depth, 10, in_channels, width)).double().train(train_mode)
+    ours = models.get_model(f"resnet{depth}", num_classes=10, in_channels=in_channels,
+                            width=width)
+    assert _count(ours) == _count(reference) == (expected or _count(reference))
+    assert _shapes(ours.state_dict()) == _shapes(reference.state_dict())
+    assert "layer4.0.conv1.weight" not in ours.state_dict()
+    assert len([m for m in ours.modules() if isinstance(m, models.BasicBlock)]) == (depth - 2) // 2
+    ours.load_state_dict({k: v.numpy() for k, v in reference.state_dict().items()})
+    ours.double().train(train_mode)
+    x = np.random.default_rng(depth).standard_normal((2, in_channels, 28, 28))
+    expected_out = reference(torch.tensor(x))
+    got = ours(dg.tensor(x))
+    assert got.shape == (2, 10) and got.dtype == dg.float64
+    _close(got.detach().numpy(), expected_out.detach().numpy(), 1e-10)
+    if train_mode:
+        _close(ours.layer3[0].bn2.running_var.numpy(), reference.layer3[0].bn2.running_var,
+               1e-10)
+        expected_out.pow(2).sum().backward()
+        (got ** 2).sum().backward()
+        for name, param in reference.named_parameters():
+            _close(ours.get_parameter(name).grad.numpy(), param.grad.numpy(), 1e-9)
+
+
+def test_cifar_resnet_options_and_errors():
+    net = models.resnet20(num_classes=4, in_channels=1, zero_init_residual=True, width=8)
+    assert net.fc.in_features == 32 and net.layer3[0].downsample[0].stride == (2, 2)
+    assert net.layer1[0].downsample is None and net.layer1[0].conv1.stride == (1, 1)
+    assert all((b.bn2.weight.detach().numpy() == 0).all() for b in net.modules()
+               if isinstance(b, models.BasicBlock))
+    assert net(dg.randn(2, 1, 32, 32)).shape == (2, 4)
+    assert models.model_input_size("resnet20", in_channels=1) == (1, 32, 32)
+    for name in ("resnet8", "resnet14", "resnet20", "resnet32", "resnet44", "resnet56",
+                 "resnet110"):
+        assert name in models.MODELS
+    with pytest.raises(ValueError, match=r"CifarResNet: depth must be 6n \+ 2.*got 21"):
+        models.CifarResNet(21)
+
+
 @pytest.mark.slow
 def test_lenet5_fashion_mnist_reaches_90_percent():
     import os

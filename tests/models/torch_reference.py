@@ -84,6 +84,34 @@ def ResNet50(num_classes=1000):
     return ResNet(Bottleneck, [3, 4, 6, 3], num_classes)
 
 
+class CifarResNet(nn.Module):
+    """He et al. (2016), section 4.2: 3×3 stem, three stages of (depth - 2) / 6 BasicBlocks
+    with width, 2·width, 4·width channels, projection (option B) shortcuts where the shape
+    changes, global average pooling, linear classifier."""
+
+    def __init__(self, depth, num_classes=10, in_channels=3, width=16):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        inplanes = width
+        for index, planes in enumerate((width, 2 * width, 4 * width)):
+            stride = 1 if index == 0 else 2
+            downsample = None if stride == 1 and inplanes == planes else nn.Sequential(
+                nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+            stage = [BasicBlock(inplanes, planes, stride, downsample)]
+            stage += [BasicBlock(planes, planes) for _ in range(1, n)]
+            inplanes = planes
+            setattr(self, f"layer{index + 1}", nn.Sequential(*stage))
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(4 * width, num_classes)
+
+    def forward(self, x):
+        x = self.layer3(self.layer2(self.layer1(self.relu(self.bn1(self.conv1(x))))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
 VGG_CONFIGS = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
