@@ -38,6 +38,7 @@ backward.
 import numpy as np
 
 from deepgrad.autograd.function import Function
+from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.ops._buffers import POOL as _POOL
 
 __all__ = ["rnn_layer", "lstm_layer", "gru_layer", "recurrent_stack"]
@@ -219,10 +220,16 @@ class RNNLayer(_LayerBase):
 
 
 class LSTMLayer(_LayerBase):
-    """LSTM, one layer and direction (gate equations in the module docstring)."""
+    """LSTM, one layer and direction (gate equations in the module docstring).
+
+    With ``record`` (a graph will run backward through this node) each step also forms, while
+    its gates are in cache, the factors of the gate gradients that do not depend on dL/dh:
+    M = (σ'(o) tanh c, σ'(i) g, σ'(f) c_prev, (1 − g²) i) and K = o (1 − tanh² c), so backward
+    only multiplies them by dL/dh and dL/dc step by step.
+    """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None, reverse=False,
-                batch_sizes=None):
+                batch_sizes=None, record=True):
         T, B, x2 = self._prepare(x, reverse, batch_sizes)
         H, P = w_ih.shape[0] // 4, w_hh.shape[1]
         W_ih = _permute_blocks(w_ih, _LSTM_ORDER)
@@ -235,48 +242,35 @@ class LSTMLayer(_LayerBase):
         whhT = _lstm_scaled(W_hh, H).T
         dt, packed = x.dtype, self.packed
         S = _POOL.take((T + 1, B, P), dt)
-        C = _POOL.take((T + 1, B, H), dt)
-        TC = _POOL.take((T, B, H), dt, zero=packed)
         R = _POOL.take((T, B, H), dt, zero=packed) if w_hr is not None else None
-        S[0], C[0] = h0, c0
+        M = _POOL.take((T, B, 4 * H), dt) if record else None
+        K = _POOL.take((T, B, H), dt) if record else None
+        S[0] = h0
+        c = np.array(c0, dtype=dt)  # c_t, updated in place (rows past a sequence's end keep it)
         with np.errstate(over="ignore"):  # exp(−a) = inf for a ≪ 0 gives σ(a) = 0
-            _lstm_steps(A, S, C, TC, R, whhT, w_hr, self.sizes)
-        self.S, self.C, self.TC, self.A, self.R = S, C, TC, A, R
-        self._pooled = ("S", "C", "TC", "A", "R")
+            _lstm_steps(A, S, c, R, whhT, w_hr, self.sizes, M, K)
+        out = self._outputs(S, (c,))
+        if not record:  # no node will hold this call: its work arrays go back now
+            _POOL.give(S, A, R)
+            return out
+        self.S, self.A, self.R, self.M, self.K = S, A, R, M, K
+        self._pooled = ("S", "A", "R", "M", "K")
         self.W_ih, self.W_hh, self.w_hr = W_ih, W_hh, w_hr
         self.has_bias = b_ih is not None
-        return self._outputs(S, (C[-1],))
+        return out
 
     def backward(self, grad):
-        S, C, TC, A, sizes = self.S, self.C, self.TC, self.A, self.sizes
+        S, A, M, K, sizes = self.S, self.A, self.M, self.K, self.sizes
         T, B, P = S.shape[0] - 1, S.shape[1], S.shape[2]
-        H = C.shape[2]
+        H = K.shape[2]
         dy, dh_n, dc_n = _unpack(grad, [(T, B, P), (B, P), (B, H)])
         if self.reverse:
             dy = dy[::-1]
-        o, i, f, g = (A[..., j * H:(j + 1) * H] for j in range(4))
-        # everything that does not depend on dL/dh, for all steps at once
-        dt = A.dtype
-        M = _POOL.take(A.shape, dt)
-        K = _POOL.take(TC.shape, dt)
-        np.multiply(TC, TC, out=K)
-        np.subtract(1, K, out=K)
-        K *= o  # dc += dh ⊙ o ⊙ (1 − tanh²c)
-        sig, dsig = A[..., :3 * H], M[..., :3 * H]
-        np.subtract(1, sig, out=dsig)
-        dsig *= sig  # σ' = σ(1 − σ) for o, i, f
-        M[..., :H] *= TC  # do_pre = dh ⊙ tanh c ⊙ σ'(o)
-        M[..., H:2 * H] *= g  # di_pre = dc ⊙ g ⊙ σ'(i)
-        M[..., 2 * H:3 * H] *= C[:-1]  # df_pre = dc ⊙ c ⊙ σ'(f)
-        Mg = M[..., 3 * H:]
-        np.multiply(g, g, out=Mg)
-        np.subtract(1, Mg, out=Mg)
-        Mg *= i  # dg_pre = dc ⊙ i ⊙ (1 − g²)
+        f = A[..., 2 * H:3 * H]
         M4 = M.reshape(T, B, 4, H)
-        dA, dA4 = M, M4  # step k's dL/d(pre-activations) overwrite its M, used only there
-        if self.packed:
-            for k, bs in enumerate(sizes):
-                dA[k, bs:] = 0  # rows past a sequence's end take no part
+        # dL/d(pre-activations); M stays intact for a second backward (retain_graph)
+        dA = _POOL.take(M.shape, M.dtype, zero=self.packed)  # rows past an end take no part
+        dA4 = dA.reshape(T, B, 4, H)
         dh, dc = dh_n.copy(), dc_n.copy()
         tmp = np.empty((B, H), dtype=A.dtype)
         proj = self.R is not None
@@ -292,9 +286,9 @@ class LSTMLayer(_LayerBase):
                 d = np.matmul(d, self.w_hr, out=dr[:bs])
             dck = dc[:bs]
             np.multiply(d, K[k, :bs], out=tmp[:bs])
-            dck += tmp[:bs]
-            np.multiply(d, M[k, :bs, :H], out=dA[k, :bs, :H])
-            np.multiply(dck[:, None, :], M4[k, :bs, 1:], out=dA4[k, :bs, 1:])
+            dck += tmp[:bs]  # dc += dh ⊙ o ⊙ (1 − tanh²c)
+            np.multiply(d, M[k, :bs, :H], out=dA[k, :bs, :H])  # do_pre = dh ⊙ tanh c ⊙ σ'(o)
+            np.multiply(dck[:, None, :], M4[k, :bs, 1:], out=dA4[k, :bs, 1:])  # di, df, dg_pre
             np.multiply(dck, f[k, :bs], out=dck)
             np.matmul(dA[k, :bs], self.W_hh, out=dh[:bs])
         dx, dw_ih, db = self._input_grads(dA, self.W_ih)
@@ -302,25 +296,28 @@ class LSTMLayer(_LayerBase):
         dw_hh = dA2.T @ S[:-1].reshape(T * B, P)
         dw_ih = _permute_blocks(dw_ih, _LSTM_BACK)
         dw_hh = _permute_blocks(dw_hh, _LSTM_BACK)
-        _POOL.give(M, K)
         dw_hr = None
         if proj and self.needs_input_grad[7]:
             dw_hr = DH.reshape(T * B, P).T @ self.R.reshape(T * B, H)
+        _POOL.give(dA)
         if not self.has_bias:
             return dx, dh, dc, dw_ih, dw_hh, None, None, dw_hr
         db = _permute_blocks(db, _LSTM_BACK)
         return dx, dh, dc, dw_ih, dw_hh, db, db.copy(), dw_hr
 
 
-def _lstm_steps(A, S, C, TC, R, whhT, w_hr, sizes):
+def _lstm_steps(A, S, c, R, whhT, w_hr, sizes, M=None, K=None):
     """The LSTM recurrence in place: A[k] holds step k's scaled input projection (see
-    ``_lstm_scaled``) and becomes its gates (o, i, f, g); S, C receive h and c."""
-    B, H = C.shape[1], C.shape[2]
-    H3 = 3 * H
+    ``_lstm_scaled``) and becomes its gates (o, i, f, g); S receives h, ``c`` (B, H) is the
+    cell state, updated step by step. With M and K, also each step's backward factors (see
+    ``LSTMLayer``)."""
+    B, H = c.shape
+    H2, H3 = 2 * H, 3 * H
     dt = A.dtype
     one = dt.type(1)
     tmp = np.empty((B, 4 * H), dtype=dt)
     ig = np.empty((B, H), dtype=dt)
+    tc_all = np.empty((B, H), dtype=dt)
     for k, bs in enumerate(sizes):
         a = A[k, :bs]
         np.matmul(S[k, :bs], whhT, out=tmp[:bs])
@@ -328,23 +325,39 @@ def _lstm_steps(A, S, C, TC, R, whhT, w_hr, sizes):
         np.exp(a, out=a)
         a += one
         np.reciprocal(a, out=a)  # σ for o, i, f; σ(2·) for g
-        g = a[:, H3:]
+        o, i, f, g = a[:, :H], a[:, H:H2], a[:, H2:H3], a[:, H3:]
         g *= 2
         g -= one  # tanh(x) = 2σ(2x) − 1
-        c = C[k + 1, :bs]
-        np.multiply(a[:, 2 * H:H3], C[k, :bs], out=c)  # f ⊙ c
-        np.multiply(a[:, H:2 * H], g, out=ig[:bs])  # i ⊙ g
-        c += ig[:bs]
-        tc = TC[k, :bs]
-        np.tanh(c, out=tc)
+        ck = c[:bs]
+        if M is not None:
+            m = M[k, :bs]
+            m3 = m[:, :H3]
+            np.subtract(one, a[:, :H3], out=m3)
+            m3 *= a[:, :H3]  # σ' = σ(1 − σ) for o, i, f
+            m[:, H:H2] *= g
+            m[:, H2:H3] *= ck  # c_prev
+            mg = m[:, H3:]
+            np.multiply(g, g, out=mg)
+            np.subtract(one, mg, out=mg)
+            mg *= i
+        ck *= f
+        np.multiply(i, g, out=ig[:bs])
+        ck += ig[:bs]  # c' = f ⊙ c + i ⊙ g
+        tc = tc_all[:bs]
+        np.tanh(ck, out=tc)
+        if M is not None:
+            m[:, :H] *= tc
+            kk = K[k, :bs]
+            np.multiply(tc, tc, out=kk)
+            np.subtract(one, kk, out=kk)
+            kk *= o
         if R is None:
-            np.multiply(a[:, :H], tc, out=S[k + 1, :bs])
+            np.multiply(o, tc, out=S[k + 1, :bs])
         else:
-            np.multiply(a[:, :H], tc, out=R[k, :bs])
+            np.multiply(o, tc, out=R[k, :bs])
             np.matmul(R[k, :bs], w_hr.T, out=S[k + 1, :bs])
         if bs < B:
             S[k + 1, bs:] = S[k, bs:]
-            C[k + 1, bs:] = C[k, bs:]
 
 
 class GRULayer(_LayerBase):
@@ -434,6 +447,12 @@ class GRULayer(_LayerBase):
         return dx, dh, dw_ih, dw_hh, db_ih, dHH2.sum(axis=0)
 
 
+def _records(*inputs):
+    """Whether ``Function.apply`` will record a node for these inputs (grad mode on and some
+    input requires grad): only then does a layer keep what its backward needs."""
+    return GradMode.enabled and any(getattr(t, "requires_grad", False) for t in inputs)
+
+
 def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False,
               batch_sizes=None):
     """One Elman RNN layer over a time-major input (T, B, I); returns (output, h_n)."""
@@ -450,7 +469,8 @@ def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=F
     T, B = x.shape[0], x.shape[1]
     H, P = w_ih.shape[0] // 4, w_hh.shape[1]
     flat = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=reverse,
-                           batch_sizes=batch_sizes)
+                           batch_sizes=batch_sizes,
+                           record=_records(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr))
     return _split(flat, [(T, B, P), (B, P), (B, H)])
 
 
