@@ -37,6 +37,15 @@ def build_parser():
                    help="learning rate (default: 1e-3 for Adam-like, 0.05 for SGD)")
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
     p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--scheduler", default="none", choices=["none", "cosine", "onecycle"],
+                   help="learning-rate schedule: cosine annealing to 0 over the epochs (stepped "
+                        "per epoch), or onecycle (OneCycleLR with max_lr = --lr, stepped per "
+                        "batch); default none")
+    p.add_argument("--augment", default=None, metavar="LIST",
+                   help="image classifiers: random training-set augmentations, comma "
+                        "separated: flip (horizontal, p = 0.5), crop (pad by 2 pixels, cut a "
+                        "random window of the original size; crop=P pads by P), e.g. "
+                        "--augment crop,flip")
     p.add_argument("--val-split", type=float, default=0.1,
                    help="fraction of the training set held out for validation (default 0.1)")
     p.add_argument("--patience", type=int, default=None,

@@ -7,6 +7,8 @@ import os
 import numpy as np
 
 from deepgrad.cli.data import UsageError, dataset_status, load_arrays
+from deepgrad.tensor import Tensor
+from deepgrad.utils.data import Dataset
 
 __all__ = ["cmd_train", "cmd_eval", "cmd_predict", "cmd_summary", "cmd_datasets", "cmd_sample"]
 
@@ -99,6 +101,65 @@ def _make_optimizer(args, model):
     return cls(model.parameters(), lr=args.lr or 1e-3, weight_decay=args.weight_decay)
 
 
+def _make_scheduler(args, optimizer, steps_per_epoch):
+    """``--scheduler``: None, or the LRSchedulerCallback that steps it."""
+    from deepgrad import optim
+    from deepgrad.train.callbacks.lr_scheduler import LRSchedulerCallback
+
+    if args.scheduler == "cosine":
+        return LRSchedulerCallback(optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs))
+    if args.scheduler == "onecycle":
+        max_lr = optimizer.param_groups[0]["lr"]
+        scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr, epochs=args.epochs,
+                                                  steps_per_epoch=steps_per_epoch)
+        return LRSchedulerCallback(scheduler, step_per="batch")
+    return None
+
+
+class AugmentedArrays(Dataset):
+    """Training arrays whose images pass through ``transform`` each time they are fetched (a
+    new random draw every epoch); batches are transformed whole, without a per-image loop."""
+
+    def __init__(self, x, y, transform):
+        self.x, self.y, self.transform = x, y, transform
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, index):
+        return self.transform(self.x[index]), Tensor._from_op(np.asarray(self.y[index]), None)
+
+    def _batch_fetcher(self):
+        return lambda indices: [self.transform(self.x[indices]),
+                                Tensor._from_op(self.y[indices], None)]
+
+
+def _augmented(train_xy, spec, meta):
+    """``--augment``: ``train_xy`` as a Dataset that augments (or unchanged when no spec).
+    Crops pad with the background -- pixel value 0 before standardization."""
+    if not spec:
+        return train_xy
+    from deepgrad import transforms
+
+    x, y = train_xy
+    if x.ndim != 4:
+        raise UsageError(f"--augment needs images (N×C×H×W); this model takes samples of shape "
+                         f"{list(x.shape[1:])}")
+    background = float(_standardize(np.zeros(1, np.float32), meta)[0])
+    steps = []
+    for item in (s.strip() for s in spec.split(",") if s.strip()):
+        name, _, value = item.partition("=")
+        if name == "flip" and not value:
+            steps.append(transforms.RandomHorizontalFlip())
+        elif name == "crop" and (not value or value.isdigit()):
+            steps.append(transforms.RandomCrop(x.shape[2:], padding=int(value or 2),
+                                               fill=background))
+        else:
+            raise UsageError(f"--augment: unknown augmentation {item!r}; known: flip, crop, "
+                             f"crop=P (padding P pixels)")
+    return AugmentedArrays(x, y, transforms.Compose(steps))
+
+
 def prepare_run(args):
     """Seed the generator, make ``--out/NAME``, load the data set's train split (its first
     ``--limit`` samples) and test split: ``(run_dir, (x, y), (x_test, y_test), info)``."""
@@ -141,6 +202,12 @@ def cmd_train(args):
 
     task = getattr(_builder(args.model), "task", CLASSIFY)
     if task != CLASSIFY:
+        given = [flag for flag, on in (("--augment", getattr(args, "augment", None)),
+                                       ("--scheduler", getattr(args, "scheduler", "none")
+                                        != "none")) if on]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only for classifiers, not for "
+                             f"{args.model} (task {task!r})")
         return _task_module(task).train(args)
     run_dir, (x, y), (x_test, y_test), info = prepare_run(args)
     kwargs = _model_kwargs(args.model, info, _parse_kwargs(args.arg))
@@ -156,12 +223,18 @@ def cmd_train(args):
     optimizer = _make_optimizer(args, model)
     callbacks, resume = run_callbacks(args, run_dir,
                                       monitor="val_loss" if val_xy is not None else None)
+    steps = -(-len(train_xy[0]) // args.batch_size)
+    scheduler = _make_scheduler(args, optimizer, min(steps, args.steps_per_epoch or steps))
+    callbacks = callbacks + [scheduler] if scheduler is not None else callbacks
+    train_data = _augmented(train_xy, args.augment, meta)
 
     n_params = sum(p.numel() for p in model.parameters())
     print(f"training {args.model} ({n_params:,} parameters) on {args.dataset}: "
           f"{len(train_xy[0])} train / {len(val_xy[0]) if val_xy else 0} val / "
-          f"{len(x_test)} test samples, {args.epochs} epochs, batch {args.batch_size}")
-    history = train.fit(model, train_xy, val_data=val_xy, loss="cross_entropy",
+          f"{len(x_test)} test samples, {args.epochs} epochs, batch {args.batch_size}"
+          + (f", {args.scheduler} lr" if scheduler is not None else "")
+          + (f", augment {args.augment}" if args.augment else ""))
+    history = train.fit(model, train_data, val_data=val_xy, loss="cross_entropy",
                         optimizer=optimizer, epochs=args.epochs, metrics=["accuracy"],
                         callbacks=callbacks, batch_size=args.batch_size,
                         verbose=2 if args.quiet else 1, resume_from=resume, metadata=meta,
