@@ -5,12 +5,15 @@ and on this kind of machine that costs more than the arithmetic done in it (meas
 an LSTM training step, 2–3x the cost of a layer norm). An op that saves such an array for its
 backward takes it here and gives it back in ``release`` once its backward has run; scratch
 arrays used inside one call are taken and given back within that call. Arrays that escape to
-the caller (outputs, gradients) are never pooled.
+the caller (outputs, gradients) are never put in ``POOL``; they come from ``OUTPUTS``, whose
+memory is handed out again only once no array refers to it any more.
 """
+
+import sys
 
 import numpy as np
 
-__all__ = ["POOL"]
+__all__ = ["POOL", "OUTPUTS"]
 
 
 class BufferPool:
@@ -39,3 +42,66 @@ class BufferPool:
 
 
 POOL = BufferPool()
+
+
+def _refs_with_one_view():
+    """sys.getrefcount of a kept base while ``OutputPool.empty`` holds one view of it (measured
+    here, in the same loop shape as there, so it holds on any CPython version)."""
+    bases = [np.empty(1)]
+    for base in bases:
+        view = base.reshape(1)  # noqa: F841 (the view is what is being counted)
+        return sys.getrefcount(base)
+
+
+_ONE_VIEW = _refs_with_one_view()
+
+
+class OutputPool:
+    """Arrays that may reach the caller (outputs, gradients), recycled once nothing uses them.
+
+    Each array handed out is a view of a flat base array kept here. Every NumPy array that
+    shares its memory (views of views, ``np.frombuffer`` of a memoryview, ...) holds a
+    reference to that base, so a base whose reference count is back to the pool's own is
+    unused and its pages, already mapped, are handed out again: no page faults on the next
+    step. Arrays under ``min_bytes`` (which malloc recycles by itself) are plain ``np.empty``;
+    at most ``keep`` bases are kept per (size, dtype), beyond that arrays are plain too."""
+
+    def __init__(self, keep=8, min_bytes=1 << 17):
+        self.bases, self.keep, self.min_bytes = {}, keep, min_bytes
+
+    def empty(self, shape, dtype):
+        shape = tuple(shape)
+        dtype = np.dtype(dtype)
+        size = 1
+        for s in shape:
+            size *= s
+        if size * dtype.itemsize < self.min_bytes:
+            return np.empty(shape, dtype=dtype)
+        bases = self.bases.setdefault((size, dtype), [])
+        for base in bases:
+            view = base.reshape(shape)
+            # reserve first, then count: two threads can never both see a base as free
+            if sys.getrefcount(base) <= _ONE_VIEW:
+                return view
+        base = np.empty(size, dtype=dtype)
+        if len(bases) < self.keep:
+            bases.append(base)
+        return base.reshape(shape)
+
+    def empty_like(self, a, dtype=None):
+        """``np.empty_like(a)``: the axes laid out in memory in a's order (a channels-last
+        view gets a channels-last array)."""
+        dtype = a.dtype if dtype is None else dtype
+        if a.ndim < 2 or a.flags.c_contiguous:
+            return self.empty(a.shape, dtype)
+        order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))
+        out = self.empty([a.shape[i] for i in order], dtype)
+        return out.transpose(np.argsort(order))
+
+    def zeros(self, shape, dtype):
+        out = self.empty(shape, dtype)
+        out.fill(0)
+        return out
+
+
+OUTPUTS = OutputPool()

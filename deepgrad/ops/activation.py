@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from deepgrad.autograd.function import Function
+from deepgrad.ops._buffers import OUTPUTS as _OUT
 from deepgrad.ops._util import const
 from deepgrad.ops.elementwise import _float_input, erf_array
 
@@ -67,11 +68,14 @@ class ReLU(Function):
     __slots__ = ("out",)
 
     def forward(self, x):
-        self.out = np.maximum(x, const(0, x.dtype))  # 0-d zero: half the cost of Python's 0
+        # 0-d zero: half the cost of Python's 0; a recycled output array: no fresh pages
+        self.out = np.maximum(x, const(0, x.dtype), out=_OUT.empty_like(x))
         return self.out
 
     def backward(self, grad):
-        return grad * (self.out > 0)
+        out = self.out
+        mask = np.greater(out, const(0, out.dtype), out=_OUT.empty_like(out, np.bool_))
+        return np.multiply(grad, mask, out=_OUT.empty_like(out, grad.dtype))
 
 
 class LeakyReLU(Function):

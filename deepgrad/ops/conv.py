@@ -20,6 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.autograd.function import Function
 from deepgrad.autograd.grad_mode import GradMode
+from deepgrad.ops._buffers import OUTPUTS as _OUT
 from deepgrad.ops._buffers import POOL as _POOL
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
@@ -68,7 +69,7 @@ def _pad_nhwc(x, pads, pooled=None):
         return xp
     shape = (n, h + top + bottom, w + left + right, c)
     if pooled is None:
-        xp = np.zeros(shape, dtype=x.dtype)
+        xp = _OUT.zeros(shape, x.dtype)
     else:
         xp = _POOL.take(shape, x.dtype, zero=True)
         pooled.append(xp)
@@ -110,12 +111,12 @@ def _col2im(dcols, padded_hw, sh, sw, dh, dw):
     hp, wp = padded_hw
     if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1 and dh == 1 and dw == 1:
         # windows don't overlap (e.g. stride == kernel): one strided assignment does it
-        dxp = np.zeros((n, hp, wp, c), dtype=dcols.dtype)
+        dxp = _OUT.zeros((n, hp, wp, c), dcols.dtype)
         s0, s1, s2, s3 = dxp.strides
         view = as_strided(dxp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1, s2, s3))
         view[...] = dcols
         return dxp
-    dxp = np.zeros((n, hp, wp, c), dtype=dcols.dtype)
+    dxp = _OUT.zeros((n, hp, wp, c), dcols.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
@@ -137,7 +138,7 @@ def _pad_nchw(x, pads):
     if not (top or bottom or left or right):
         return x
     n, c, h, w = x.shape
-    xp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+    xp = _OUT.zeros((n, c, h + top + bottom, w + left + right), x.dtype)
     xp[:, :, top:top + h, left:left + w] = x
     return xp
 
@@ -153,7 +154,7 @@ def _col2im_per_offset(g2, w2, shape, padded_hw, stride, dilation):
     (M, O) @ (O, C) and one add of the (N, O_h, O_w, C) slab."""
     n, oh, ow, kh, kw, c = shape
     (sh, sw), (dh, dw) = stride, dilation
-    dxp = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=g2.dtype)
+    dxp = _OUT.zeros((n, padded_hw[0], padded_hw[1], c), g2.dtype)
     w4 = w2.reshape(-1, kh, kw, c)
     tmp = _POOL.take((g2.shape[0], c), g2.dtype)
     for i in range(kh):
@@ -283,7 +284,7 @@ class Conv2d(Function):
             # W₂ as (O, KH·KW·C): the weight copy keeps whole rows of O (transposing O to the
             # inner axis costs more than the GEMM itself for 512 channels); BLAS reads W₂ᵀ
             w2 = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)
-            out = cols @ w2.T
+            out = np.matmul(cols, w2.T, out=_OUT.empty((m, o), cols.dtype))
         else:
             og = o // g
             cols = cols.reshape(m, kh * kw, g, cg).transpose(2, 0, 1, 3).reshape(g, m, -1)
@@ -322,7 +323,7 @@ class Conv2d(Function):
         np.copyto(cols, windows)  # one copy, not one per kernel offset
         cols = cols.reshape(n, c * kh * kw, oh * ow)
         w2 = w.reshape(o, c * kh * kw)
-        out = np.matmul(w2, cols)
+        out = np.matmul(w2, cols, out=_OUT.empty((n, o, oh * ow), cols.dtype))
         if b is not None:
             out += b[:, None]
         self.cols, self.w2 = cols, w2
@@ -341,7 +342,7 @@ class Conv2d(Function):
             db = g3.sum(axis=(0, 2))
         if self.needs_input_grad[0]:
             dcols = np.matmul(self.w2.T, g3).reshape(n, c, kh, kw, oh, ow)
-            dxp = np.zeros(xp_shape, dtype=grad.dtype)
+            dxp = _OUT.zeros(xp_shape, grad.dtype)
             for i in range(kh):
                 for j in range(kw):
                     _offset_nchw(dxp, i, j, stride, dilation, oh, ow)[...] += dcols[:, :, i, j]

@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from deepgrad.autograd.function import Function
 from deepgrad.autograd.grad_mode import GradMode
+from deepgrad.ops._buffers import OUTPUTS as _OUT
 from deepgrad.ops._buffers import POOL as _POOL
 from deepgrad.ops.conv import _check_positive, _tuple
 
@@ -92,7 +93,7 @@ class MaxPool2d(Function):
         if len(views) == 1:
             out = views[0].copy()
         else:
-            out = np.maximum(views[0], views[1])
+            out = np.maximum(views[0], views[1], out=_OUT.empty_like(views[0]))
             for v in views[2:]:
                 np.maximum(out, v, out=out)
         self.out = out
@@ -164,14 +165,15 @@ class MaxPool2d(Function):
         if self.tiled:
             # every input element is in exactly one window: write each offset once, no zeroing;
             # dx takes the input's memory layout (channels-last stays channels-last)
-            dx = np.empty_like(self.xp, dtype=grad.dtype)
+            dx = _OUT.empty_like(self.xp, grad.dtype)
             s0, s1, s2, s3 = dx.strides
             windows = as_strided(dx, (n, c, oh, kh, ow, kw), (s0, s1, s2 * kh, s2, s3 * kw, s3))
             for k, mask in enumerate(masks):
                 i, j = divmod(k, kw)
                 np.multiply(grad, mask, out=windows[:, :, :, i, :, j])
             return dx
-        dxp = np.zeros_like(self.xp, dtype=grad.dtype)
+        dxp = _OUT.empty_like(self.xp, grad.dtype)
+        dxp.fill(0)
         routed = _POOL.take(grad.shape, grad.dtype)
         for k, mask in enumerate(masks):
             i, j = divmod(k, kw)

@@ -1,13 +1,23 @@
 """Ops that keep work arrays in the shared pool (conv, pool, batch norm, LSTM, layer norm) give
 torch's results when graphs are kept alive, interleaved and backpropagated twice, and never hand a
-pooled array to the caller (no-grad outputs survive later calls)."""
+pooled array to the caller (no-grad outputs survive later calls). Outputs and gradients come
+from the recycling ``OUTPUTS`` pool, which must never hand out memory that an array still uses:
+every test here runs with it as shipped and with it recycling arrays of any size."""
 
 import numpy as np
+import pytest
 import torch
 
 import deepgrad as dg
 import deepgrad.nn.functional as F
 from deepgrad import nn
+from deepgrad.ops._buffers import OUTPUTS, OutputPool
+
+
+@pytest.fixture(autouse=True, params=["default", "recycle-all"])
+def _recycling(request, monkeypatch):
+    if request.param == "recycle-all":
+        monkeypatch.setattr(OUTPUTS, "min_bytes", 0)
 
 
 def _copy_params(src, dst):
@@ -62,3 +72,35 @@ def test_interleaved_graphs_and_retain_graph_match_torch():
         np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-9)
     np.testing.assert_allclose(lstm.weight_hh_l0.grad.numpy(), tlstm.weight_hh_l0.grad.numpy(),
                                rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("holder", ["array", "transpose", "slice", "memoryview", "frombuffer",
+                                    "reshape_of_view"])
+def test_output_pool_reuses_memory_only_once_unreferenced(holder):
+    pool = OutputPool(keep=4, min_bytes=0)
+    a = pool.empty((4, 6), np.float64)
+    a[...] = np.arange(24).reshape(4, 6)
+    keep = {"array": lambda: a, "transpose": lambda: a.T, "slice": lambda: a[1:, ::2],
+            "memoryview": lambda: memoryview(a), "frombuffer": lambda: np.frombuffer(a),
+            "reshape_of_view": lambda: a[:2].reshape(-1)}[holder]()
+    del a
+    before = np.array(keep)
+    for _ in range(3):
+        b = pool.empty((6, 4), np.float64)
+        assert not np.shares_memory(np.asarray(keep), b)
+        b.fill(-1)
+    np.testing.assert_array_equal(np.asarray(keep), before)  # untouched by the fills
+    del keep, b
+    assert np.shares_memory(pool.empty((24,), np.float64), pool.bases[(24, np.dtype("f8"))][0])
+
+
+def test_output_pool_small_arrays_cap_and_layout():
+    pool = OutputPool(keep=2, min_bytes=1024)
+    assert pool.empty((10,), np.float32).base is None and not pool.bases  # under min_bytes
+    held = [pool.empty((512,), np.float32) for _ in range(4)]
+    assert len(pool.bases[(512, np.dtype("f4"))]) == 2
+    assert len({a.ctypes.data for a in held}) == 4
+    nhwc = np.zeros((2, 8, 8, 4), np.float32).transpose(0, 3, 1, 2)
+    like = pool.empty_like(nhwc)
+    assert like.shape == nhwc.shape and like.strides == nhwc.strides
+    assert pool.zeros((600,), np.float64).sum() == 0
