@@ -328,7 +328,7 @@ def _lstm_steps(A, S, c, R, whhT, w_hr, sizes, M=None, K=None):
         o, i, f, g = a[:, :H], a[:, H:H2], a[:, H2:H3], a[:, H3:]
         g *= 2
         g -= one  # tanh(x) = 2σ(2x) − 1
-        ck = c[:bs]
+        ck, igk = c[:bs], ig[:bs]
         if M is not None:
             m = M[k, :bs]
             m3 = m[:, :H3]
@@ -336,26 +336,23 @@ def _lstm_steps(A, S, c, R, whhT, w_hr, sizes, M=None, K=None):
             m3 *= a[:, :H3]  # σ' = σ(1 − σ) for o, i, f
             m[:, H:H2] *= g
             m[:, H2:H3] *= ck  # c_prev
-            mg = m[:, H3:]
-            np.multiply(g, g, out=mg)
-            np.subtract(one, mg, out=mg)
-            mg *= i
         ck *= f
-        np.multiply(i, g, out=ig[:bs])
-        ck += ig[:bs]  # c' = f ⊙ c + i ⊙ g
+        np.multiply(i, g, out=igk)
+        ck += igk  # c' = f ⊙ c + i ⊙ g
         tc = tc_all[:bs]
         np.tanh(ck, out=tc)
+        hk = S[k + 1, :bs] if R is None else R[k, :bs]
+        np.multiply(o, tc, out=hk)  # o ⊙ tanh c' (h', or what W_hr projects to h')
         if M is not None:
+            mg = m[:, H3:]
+            np.multiply(igk, g, out=mg)
+            np.subtract(i, mg, out=mg)  # (1 − g²) i = i − (i g) g
             m[:, :H] *= tc
             kk = K[k, :bs]
-            np.multiply(tc, tc, out=kk)
-            np.subtract(one, kk, out=kk)
-            kk *= o
-        if R is None:
-            np.multiply(o, tc, out=S[k + 1, :bs])
-        else:
-            np.multiply(o, tc, out=R[k, :bs])
-            np.matmul(R[k, :bs], w_hr.T, out=S[k + 1, :bs])
+            np.multiply(hk, tc, out=kk)
+            np.subtract(o, kk, out=kk)  # o (1 − tanh² c') = o − (o tanh c') tanh c'
+        if R is not None:
+            np.matmul(hk, w_hr.T, out=S[k + 1, :bs])
         if bs < B:
             S[k + 1, bs:] = S[k, bs:]
 
