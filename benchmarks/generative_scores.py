@@ -8,7 +8,9 @@ e.g.  python benchmarks/generative_scores.py \\
           dcgan=runs/gan/dcgan/model.safetensors:'{"ngf": 32, "ndf": 32}' \\
           ddpm=runs/ddpm-fashion-mnist/model.safetensors
 A model file written by `deepgrad train` carries its builder and arguments; for others the
-registry name is NAME and the arguments are given after the colon.
+registry name is NAME and the arguments are given after the colon. ``--sample`` passes keyword
+arguments to every ``model.sample`` call, e.g. ``--sample '{"guidance_scale": 3}'`` to score a
+DDPM with another classifier-free guidance scale than the one it was saved with.
 """
 
 import argparse
@@ -46,6 +48,8 @@ def main():
     parser.add_argument("generators", nargs="*", help="NAME=MODEL_FILE[:builder kwargs json]")
     parser.add_argument("--n", type=int, default=1000, help="samples per generator")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sample", type=json.loads, default={}, metavar="JSON",
+                        help="keyword arguments for model.sample, e.g. '{\"guidance_scale\": 3}'")
     args = parser.parse_args()
 
     ref = reference_classifier()
@@ -64,7 +68,7 @@ def main():
         deepgrad.manual_seed(args.seed)
         conditional = bool(kwargs.get("num_classes"))
         requested = np.arange(args.n) % 10 if conditional else None
-        extra = dict(getattr(model, "sample_defaults", {}))
+        extra = dict(getattr(model, "sample_defaults", {}), **args.sample)
         t0 = time.perf_counter()
         images = []
         for start in range(0, args.n, 250):
