@@ -10,7 +10,9 @@ adversarial losses, D(x) -> 1 for real and 0 for fake, the generators minimise::
         + lambda_cycle * (|F(G(a)) - a|_1 + |G(F(b)) - b|_1)      # cycle consistency
         + lambda_identity * lambda_cycle * (|G(b) - b|_1 + |F(a) - a|_1)   # identity
 
-and each discriminator minimises ``0.5 * (MSE(D(real), 1) + MSE(D(fake.detach()), 0))``. The
+and each discriminator minimises ``0.5 * (MSE(D(real), 1) + MSE(D(fake.detach()), 0))``, the
+fakes coming from a history of generated images (:class:`ImagePool`, 50 per domain as in the
+paper, after Shrivastava et al. 2017), so D does not only chase G's latest output. The
 cycle loss is what makes unpaired training work: G may map a to any B-looking image, but F
 must be able to bring it back, so G(a) keeps a's content. The identity loss keeps images that
 already look like the target domain unchanged (and colours stable); it is off by default for
@@ -27,12 +29,67 @@ sneakers vs ankle boots); other images are ignored.
 
 import math
 
+import numpy as np
+
 import deepgrad
 from deepgrad import nn
+from deepgrad.backend.random import generator as _rng
 from deepgrad.nn import functional as F
 
-__all__ = ["CycleGAN", "ResnetGenerator", "ResnetBlock", "PatchDiscriminator", "ReflectionPad",
-           "cyclegan"]
+__all__ = ["CycleGAN", "ImagePool", "ResnetGenerator", "ResnetBlock", "PatchDiscriminator",
+           "ReflectionPad", "cyclegan"]
+
+
+class ImagePool(nn.Module):
+    """A history of generated images for the discriminator's update (Zhu et al. 2017, after
+    Shrivastava et al. 2017). :meth:`query` takes a batch of fakes and, image by image::
+
+        while fewer than pool_size are stored:  store the image, return it
+        then, with probability 0.5:             return a stored image chosen uniformly at
+                                                random and store the new one in its place
+        otherwise:                              return the new image
+
+    ``pool_size=0`` returns the batch unchanged. The draws come from deepgrad's global
+    generator (``manual_seed`` makes them reproducible) or ``generator``; the stored images and
+    their count are buffers, so a training checkpoint keeps the history.
+    """
+
+    def __init__(self, pool_size=50, image_shape=(1, 28, 28), generator=None):
+        super().__init__()
+        if int(pool_size) != pool_size or pool_size < 0:
+            raise ValueError(f"ImagePool: pool_size must be an integer >= 0, got {pool_size!r}")
+        self.pool_size, self.image_shape = int(pool_size), tuple(image_shape)
+        self.generator = generator
+        self.register_buffer("images", deepgrad.zeros(self.pool_size, *self.image_shape))
+        self.register_buffer("num_imgs", deepgrad.zeros((), dtype=deepgrad.int64))
+
+    def query(self, images):
+        """The batch the discriminator sees for ``images`` (N×C×H×W fakes; no gradient)."""
+        if tuple(images.shape[1:]) != self.image_shape or images.ndim != 4:
+            expected = "×".join(map(str, self.image_shape))
+            raise ValueError(f"ImagePool.query: expected images N×{expected}, got "
+                             f"{tuple(images.shape)}")
+        if self.pool_size == 0:
+            return images.detach()
+        batch = images.detach().numpy()
+        out = np.array(batch, dtype=self.images.dtype, copy=True)
+        pool = self.images._data
+        count = int(self.num_imgs.item())
+        rng = _rng(self.generator)
+        for i in range(len(out)):
+            if count < self.pool_size:
+                pool[count] = batch[i]
+                count += 1
+            elif rng.random() > 0.5:
+                j = int(rng.integers(0, self.pool_size))
+                out[i] = pool[j]
+                pool[j] = batch[i]
+        self.images._version += 1
+        self.num_imgs._data[...] = count
+        return deepgrad.from_numpy(out)
+
+    def extra_repr(self):
+        return f"pool_size={self.pool_size}"
 
 
 class ReflectionPad(nn.Module):
@@ -146,6 +203,8 @@ class CycleGAN(nn.Module):
         lr, betas: Adam for both generators together and both discriminators together.
         reference_size: how many domain-A training images the model keeps (a buffer saved
             with the weights) so that ``sample(n)`` can translate something after loading.
+        pool_size: the fake-image history of each discriminator (:class:`ImagePool`; 0: the
+            discriminators see only the current fakes).
 
     ``forward(a)`` is G(a) on [-1, 1] images; ``sample(n, x=None)`` maps domain-A images in
     [0, 1] (``x``, or the kept reference images) to domain B in [0, 1].
@@ -156,7 +215,7 @@ class CycleGAN(nn.Module):
     def __init__(self, in_channels=1, image_size=28, ngf=16, ndf=16, n_blocks=3, n_down=2,
                  lambda_cycle=10.0, lambda_identity=None, domain_split="invert",
                  domain_a_classes=(7,), domain_b_classes=(9,), lr=2e-4, betas=(0.5, 0.999),
-                 reference_size=64, health_patience=100):
+                 reference_size=64, health_patience=100, pool_size=50):
         super().__init__()
         if domain_split not in ("invert", "classes"):
             raise ValueError(f"CycleGAN: domain_split must be 'invert' or 'classes', got "
@@ -189,6 +248,9 @@ class CycleGAN(nn.Module):
         self.register_buffer("reference_a", deepgrad.zeros(reference_size, in_channels,
                                                            image_size, image_size))
         self.register_buffer("reference_count", deepgrad.zeros(1, dtype=deepgrad.int64))
+        image_shape = (in_channels, image_size, image_size)
+        self.pool_a = ImagePool(pool_size, image_shape)  # fakes F(b) for D_A
+        self.pool_b = ImagePool(pool_size, image_shape)  # fakes G(a) for D_B
 
     def forward(self, a):
         return self.g_ab(a)
@@ -264,8 +326,8 @@ class CycleGAN(nn.Module):
         self.reference_count.numpy()[0] = have + take
 
     def train_step(self, x, y, optimizers):
-        """The generators' update (D_A, D_B frozen), then the discriminators' update on the
-        detached fakes. Returns ``g_loss`` (total), ``g_adv``, ``cycle``, ``identity``,
+        """The generators' update (D_A, D_B frozen), then the discriminators' update on fakes
+        drawn through the image pools (the current ones while the pools fill). Returns ``g_loss`` (total), ``g_adv``, ``cycle``, ``identity``,
         ``d_a_loss``, ``d_b_loss`` and ``d_loss`` = their sum; a batch without images of one
         domain (``'classes'``) is skipped and returns {}."""
         a01, b01 = self.domain_split(x, y)
@@ -288,8 +350,8 @@ class CycleGAN(nn.Module):
         opt_g.step()
 
         opt_d.zero_grad()
-        d_a_loss = self.discriminator_loss(self.d_a, a, fake_a.detach())
-        d_b_loss = self.discriminator_loss(self.d_b, b, fake_b.detach())
+        d_a_loss = self.discriminator_loss(self.d_a, a, self.pool_a.query(fake_a))
+        d_b_loss = self.discriminator_loss(self.d_b, b, self.pool_b.query(fake_b))
         (d_a_loss + d_b_loss).backward()
         opt_d.step()
         logs = {"g_loss": total.item(), "g_adv": adversarial.item(), "cycle": cycle.item(),
@@ -385,12 +447,13 @@ class CycleGAN(nn.Module):
 
 def cyclegan(in_channels=1, image_size=28, ngf=16, ndf=16, n_blocks=3, n_down=2,
              lambda_cycle=10.0, lambda_identity=None, domain_split="invert",
-             domain_a_classes=(7,), domain_b_classes=(9,)):
+             domain_a_classes=(7,), domain_b_classes=(9,), pool_size=50):
     """CycleGAN between two domains of one data set (``'invert'``: images and their
-    inverted-colour versions; ``'classes'``: two groups of classes)."""
+    inverted-colour versions; ``'classes'``: two groups of classes); ``pool_size`` fake images
+    per discriminator in its history."""
     return CycleGAN(in_channels, image_size, ngf, ndf, n_blocks, n_down, lambda_cycle,
                     lambda_identity, domain_split, tuple(domain_a_classes),
-                    tuple(domain_b_classes))
+                    tuple(domain_b_classes), pool_size=pool_size)
 
 
 cyclegan.task = "generative"

@@ -202,7 +202,8 @@ def test_each_update_changes_only_its_players():
     opts["discriminator"] = Spy(list(model.d_a.parameters()) + list(model.d_b.parameters()),
                                 lr=0.0)
     model.train_step(x, None, opts)
-    assert changed() == {"g_ab", "g_ba", "reference_a", "reference_count"}
+    # the pools store the step's fakes (still filling, so D sees exactly these fakes)
+    assert changed() == {"g_ab", "g_ba", "reference_a", "reference_count", "pool_a", "pool_b"}
     assert losses()[0] < g0
     # D's gradients at its step are exactly those of the D losses (on the fakes of the
     # generators before their update): the G update left nothing in D's .grad
@@ -222,7 +223,7 @@ def test_each_update_changes_only_its_players():
     opts["generator"] = optim.SGD(list(model.g_ab.parameters())
                                   + list(model.g_ba.parameters()), lr=0.0)
     model.train_step(x, None, opts)
-    assert changed() - {"reference_a", "reference_count"} == {"d_a", "d_b"}
+    assert changed() - {"reference_a", "reference_count", "pool_a", "pool_b"} == {"d_a", "d_b"}
     assert losses()[1] < d0
 
 
