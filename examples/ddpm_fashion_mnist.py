@@ -15,9 +15,10 @@ so use ``--limit`` to train on a subset first, or a cheaper U-Net: ``--base-chan
 time per image, as most of the work sits at full resolution. Writes the sample grid to ``--out``;
 with ``--save model.safetensors`` also the weights, in the format ``deepgrad sample`` reads
 (``deepgrad sample model.safetensors --sampler ddim --steps 50 --out grid.png``), every
-``--save-every`` steps too, so a long run can be sampled before it ends. With ``--ema D`` the
-saved (and sampled) weights are an exponential moving average of the trained ones
-(W_ema ← D·W_ema + (1 − D)·W after every step), which gives cleaner samples than the last step.
+``--save-every`` steps too, so a long run can be sampled before it ends. ``--ema D`` builds the
+model with ``ema_decay=D``: it keeps an exponential moving average of the U-Net's weights
+(W_ema ← D·W_ema + (1 − D)·W after every step), saved with it and used for sampling, which gives
+cleaner samples than the last step's weights.
 
 Run:  python examples/ddpm_fashion_mnist.py --epochs 1 --limit 2000 --sampler ddim --steps 50
       python examples/ddpm_fashion_mnist.py --conditional --guidance 1.0 --sampler ddim
@@ -57,12 +58,11 @@ def save_grid(images, path, nrow):
 
 
 class SaveWeights(Callback):
-    """After every step: fold the weights into the EMA copy (``ema``: an AveragedModel, or
-    None); every ``every`` steps and at the end: write the weights (the EMA's if any) to
-    ``path`` with ``meta`` plus the step count and training seconds so far."""
+    """Every ``every`` steps and at the end: write the model's weights to ``path`` with
+    ``meta`` plus the step count and the training seconds so far."""
 
-    def __init__(self, path, meta, every=None, ema=None):
-        self.path, self.meta, self.every, self.ema = path, meta, every, ema
+    def __init__(self, path, meta, every=None):
+        self.path, self.meta, self.every = path, meta, every
         self.steps, self.start = 0, None
 
     def on_train_begin(self, logs=None):
@@ -70,8 +70,6 @@ class SaveWeights(Callback):
 
     def on_batch_end(self, batch, logs=None):
         self.steps += 1
-        if self.ema is not None:
-            self.ema.update_parameters(self.model)
         if self.path and self.every and self.steps % self.every == 0:
             self.save()
 
@@ -82,7 +80,7 @@ class SaveWeights(Callback):
     def save(self):
         seconds = time.perf_counter() - self.start
         meta = dict(self.meta, train_steps=self.steps, train_seconds=round(seconds, 1))
-        _state.save_weights(self.path, self.ema.module if self.ema else self.model, meta)
+        _state.save_weights(self.path, self.model, meta)
         print(f"\nstep {self.steps} ({seconds:.0f} s): saved {self.path}", flush=True)
 
 
@@ -94,20 +92,15 @@ def main(epochs=1, limit=None, conditional=False, sampler="ddpm", steps=None, et
     x, y = load_fashion_mnist(limit)
     kwargs = dict(in_channels=1, image_size=28, num_classes=10 if conditional else None,
                   schedule=schedule, guidance_scale=guidance, base_channels=base_channels,
-                  channel_mults=list(channel_mults))
+                  channel_mults=list(channel_mults), ema_decay=ema)
     model = ddpm(**kwargs)
     print(f"DDPM ({schedule} schedule, T={model.timesteps}, channels "
           f"{[base_channels * m for m in channel_mults]}): "
-          f"{sum(p.numel() for p in model.parameters()):,} parameters, {len(x)} images")
-    averaged = None
-    if ema is not None:
-        from deepgrad.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-
-        averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(ema))
+          f"{sum(p.numel() for p in model.model.parameters()):,} parameters, {len(x)} images")
     meta = {"task": "generative", "model": "ddpm", "model_kwargs": kwargs,
             "dataset": "fashion-mnist", "class_names": FashionMNIST.classes,
-            "input_shape": [1, 28, 28], "ema": ema}
-    saver = SaveWeights(save, meta, save_every, averaged)
+            "input_shape": [1, 28, 28]}
+    saver = SaveWeights(save, meta, save_every)
     start = time.perf_counter()
     history = fit_generative(model, (x, y), epochs=epochs, batch_size=batch_size, lr=lr,
                              verbose=verbose, steps_per_epoch=steps_per_epoch, callbacks=[saver])
@@ -119,9 +112,6 @@ def main(epochs=1, limit=None, conditional=False, sampler="ddpm", steps=None, et
           + ", ".join(f"{v:.4f}" for v in history["loss"]))
     if history.stop_reason:
         print("stopped:", history.stop_reason)
-    if averaged is not None:
-        model = averaged.module
-
     labels = np.repeat(np.arange(10), -(-n // 10))[:n] if conditional else None
     start = time.perf_counter()
     images = model.sample(n, labels=labels, steps=steps, sampler=sampler, eta=eta)
@@ -159,7 +149,7 @@ if __name__ == "__main__":
     parser.add_argument("--channel-mults", default="1,2,4",
                         help="channel multiplier per resolution level (default 1,2,4)")
     parser.add_argument("--ema", type=float, default=None,
-                        help="sample and save an EMA of the weights with this decay (e.g. 0.995)")
+                        help="keep, save and sample an EMA of the weights, this decay (e.g. 0.995)")
     args = parser.parse_args()
     mults = tuple(int(m) for m in args.channel_mults.split(","))
     main(args.epochs, args.limit, args.conditional, args.sampler, args.steps, args.eta,

@@ -10,7 +10,6 @@ import pytest
 
 import deepgrad as dg
 from deepgrad.models import ddpm
-from deepgrad.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from deepgrad.train import _state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,32 +29,31 @@ def _set_weights(model, value):
         p._data[...] = value
 
 
-def test_save_weights_writes_the_ema_every_n_steps(tmp_path):
+def test_save_weights_writes_every_n_steps_and_at_the_end(tmp_path):
     example = _example()
     model = ddpm(num_classes=10, base_channels=8, channel_mults=(1, 2))
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.75))
     path = tmp_path / "ddpm.safetensors"
-    saver = example.SaveWeights(str(path), {"model": "ddpm"}, every=2, ema=ema)
+    saver = example.SaveWeights(str(path), {"model": "ddpm"}, every=2)
     saver.set_trainer(types.SimpleNamespace(model=model))
     saver.on_train_begin()
     _set_weights(model, 1.0)
-    saver.on_batch_end(0)  # the first update copies
+    saver.on_batch_end(0)
     assert not path.exists()  # every 2 steps
-    _set_weights(model, 5.0)
-    saver.on_batch_end(1)  # 0.75 · 1 + 0.25 · 5 = 2
+    _set_weights(model, 2.0)
+    saver.on_batch_end(1)
     state, meta = _state.load_weights(str(path))
     assert meta["train_steps"] == 2 and meta["model"] == "ddpm" and meta["train_seconds"] >= 0
     weights = [v for k, v in state.items() if k.endswith("weight")]
     assert weights and all(np.allclose(w, 2.0) for w in weights)
-    _set_weights(model, 6.0)
+    _set_weights(model, 3.0)
     saver.on_batch_end(2)
-    saver.on_train_end()  # the end always writes: 0.75 · 2 + 0.25 · 6 = 3
+    saver.on_train_end()  # the end always writes
     state, meta = _state.load_weights(str(path))
     assert meta["train_steps"] == 3
     assert all(np.allclose(v, 3.0) for k, v in state.items() if k.endswith("weight"))
 
 
-def test_save_weights_without_ema_writes_the_trained_weights(tmp_path):
+def test_save_weights_writes_the_state_dict(tmp_path):
     example = _example()
     model = ddpm(base_channels=8, channel_mults=(1, 2))
     path = tmp_path / "plain.safetensors"
@@ -84,9 +82,11 @@ def test_example_small_unet_with_ema_is_sampled_by_the_cli(tmp_path, capsys):
     assert len(history["loss"]) == 1 and grid.exists()
     assert model.model.channel_mults == (1, 2) and model.model.base_channels == 8
     state, meta = _state.load_weights(str(weights))
-    assert meta["train_steps"] == 2 and meta["ema"] == 0.9
+    assert meta["train_steps"] == 2 and meta["model_kwargs"]["ema_decay"] == 0.9
     assert meta["model_kwargs"]["guidance_scale"] == 2.0
-    # the returned model is the EMA copy, and that is what was saved
+    # the EMA was updated after both steps and saved with the model
+    assert int(model.ema.n_averaged.item()) == 2 and model.sampling_network() is model.ema.module
+    assert any(k.startswith("ema.") for k in state)
     assert all(np.array_equal(state[k], v.numpy()) for k, v in model.state_dict().items())
     dg.manual_seed(0)
     out = tmp_path / "cli.png"
