@@ -71,6 +71,19 @@ class Function:
                 requires = False
             result = node.forward(a, b, c, **options) if options else node.forward(a, b, c)
             first_only = True
+        elif count == 3:
+            a, b, c = inputs  # e.g. linear's input, weight and bias
+            requires = False
+            if isinstance(a, Tensor):
+                requires = a.requires_grad
+                a = a._data
+            if isinstance(b, Tensor):
+                requires = requires or b.requires_grad
+                b = b._data
+            if isinstance(c, Tensor):
+                requires = requires or c.requires_grad
+                c = c._data
+            result = node.forward(a, b, c, **options) if options else node.forward(a, b, c)
         else:
             arrays = list(inputs)
             requires = False
@@ -99,6 +112,11 @@ class Function:
                 else:
                     needs = (a.requires_grad, b.requires_grad)
                     versions = (a._version, b._version)
+            elif count == 3 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], Tensor) \
+                    and isinstance(inputs[2], Tensor):
+                a, b, c = inputs
+                needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+                versions = (a._version, b._version, c._version)
             else:
                 needs = []
                 versions = []
