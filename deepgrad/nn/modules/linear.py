@@ -65,13 +65,14 @@ class Linear(Module):
 
     def forward(self, input):
         shape = input.shape
-        if not shape or shape[-1] != self.weight.shape[1]:
+        weight, bias = self.weight, self.bias  # each a Module.__getattr__ call: read once
+        if not shape or shape[-1] != weight.shape[1]:
             got = shape[-1] if shape else "a 0-d tensor"
             raise RuntimeError(
                 f"{self._describe()}: input of shape {tuple(shape)} doesn't match weight of "
-                f"shape {tuple(self.weight.shape)}: expected the input's last dimension to be "
-                f"in_features={self.weight.shape[1]}, got {got}")
-        return linear(input, self.weight, self.bias)
+                f"shape {tuple(weight.shape)}: expected the input's last dimension to be "
+                f"in_features={weight.shape[1]}, got {got}")
+        return linear(input, weight, bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
