@@ -314,13 +314,22 @@ class Optimizer:
     def _scratch(self, like, slot=0):
         """A temporary array shaped like ``like`` (a view into a buffer reused by every
         parameter and every step), so updates allocate nothing."""
+        shape = like.shape
+        view = self._scratch_buffers.get((like.dtype, slot, shape))
+        if view is not None:  # the hot path: one dict look-up per parameter and step
+            return view
         key = (like.dtype, slot)
         flat = self._scratch_buffers.get(key)
         size = like.size
         if flat is None or flat.size < size:
             flat = np.empty(size, dtype=like.dtype)
             self._scratch_buffers[key] = flat
-        return flat[:size].reshape(like.shape)
+            # views into the smaller buffer stay valid (they keep it alive) but are dropped,
+            # so the shapes come to share the one large buffer
+            for old in [k for k in self._scratch_buffers if len(k) == 3 and k[:2] == key]:
+                del self._scratch_buffers[old]
+        view = self._scratch_buffers[(like.dtype, slot, shape)] = flat[:size].reshape(shape)
+        return view
 
     def _closure_loss(self, closure):
         if closure is None:

@@ -81,7 +81,8 @@ class SGD(Optimizer):
                 param = p._data
                 g = grad._data
                 s = self._scratch(param)
-                g = _regularized_grad(param, g, s, weight_decay, maximize)
+                if weight_decay != 0 or maximize or g.shape != param.shape:
+                    g = _regularized_grad(param, g, s, weight_decay, maximize)
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
