@@ -25,14 +25,15 @@ Variable lengths (packed sequences) use PyTorch's packed layout idea: the batch 
 decreasing length, so at step t only the first ``batch_sizes[t]`` rows are active; the others
 carry their state unchanged and output zeros. Results equal PyTorch's packed results.
 
-Implementation notes. σ(a) = ½ + ½ tanh(a/2): the rows of the σ gates are pre-scaled by ½
-(exact in floating point), so one ``tanh`` call covers all gates of a step (RNN, GRU). The LSTM
-instead uses σ(a) = 1/(1 + e^(−a)) and tanh(a) = 2σ(2a) − 1 with its rows pre-scaled by −1
-(σ gates) and −2 (the g gate), so that one ``exp``, one add and one reciprocal over the
-contiguous (B, 4H) block give all four gates of a step (NumPy's ``exp`` costs about half its
-``tanh``). Internally the LSTM gates are kept in the order (o, i, f, g) so that the three
-σ gates are contiguous in forward and the three gates multiplied by dL/dc are contiguous in
-backward.
+Implementation notes. The LSTM uses σ(a) = 1/(1 + e^(−a)) and tanh(a) = 2σ(2a) − 1 with its
+rows pre-scaled by −1 (σ gates) and −2 (the g gate), so that one ``exp``, one add and one
+reciprocal over the contiguous (B, 4H) block give all four gates of a step (NumPy's ``exp``
+costs about half its ``tanh``); the GRU does the same for its r and z rows (n needs r first,
+so it has its own ``tanh``). Internally the LSTM gates are kept in the order (o, i, f, g) so
+that the three σ gates are contiguous in forward and the three gates multiplied by dL/dc are
+contiguous in backward. When a node is recorded, each step also forms its backward factors
+(everything that does not depend on dL/dh) while its gates are in cache, so that backward
+does one multiply or two per step besides its GEMM.
 """
 
 import numpy as np
@@ -50,13 +51,6 @@ _LSTM_BACK = (1, 2, 3, 0)  # inverse permutation
 def _permute_blocks(w, order):
     size = w.shape[0] // len(order)
     return np.concatenate([w[j * size:(j + 1) * size] for j in order])
-
-
-def _half_scaled(w, rows):
-    """A copy of ``w`` with its first ``rows`` rows halved (σ(a) = ½ + ½ tanh(a/2))."""
-    w = np.array(w, copy=True)
-    w[:rows] *= 0.5
-    return w
 
 
 def _lstm_scaled(w, H):
@@ -165,10 +159,15 @@ class _LayerBase(Function):
 
 
 class RNNLayer(_LayerBase):
-    """Elman RNN, one layer and direction: h' = act(W_ih x + b_ih + W_hh h + b_hh)."""
+    """Elman RNN, one layer and direction: h' = act(W_ih x + b_ih + W_hh h + b_hh).
+
+    Per step one GEMM, one add and the activation; backward per step dA = dh ⊙ act'
+    (act' = 1 − h'² for tanh, [h' > 0] for relu, formed for all steps at once in place) and
+    one GEMM dh_prev = dA W_hh.
+    """
 
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, reverse=False,
-                batch_sizes=None):
+                batch_sizes=None, record=True):
         T, B, x2 = self._prepare(x, reverse, batch_sizes)
         H = w_hh.shape[0]
         A = _POOL.take((T * B, H), x.dtype)
@@ -176,7 +175,6 @@ class RNNLayer(_LayerBase):
         if b_ih is not None:
             A += b_ih + b_hh
         S = _POOL.take((T + 1, B, H), x.dtype)
-        self.A = A
         A = A.reshape(T, B, H)
         S[0] = h0
         w_hhT = w_hh.T
@@ -190,10 +188,15 @@ class RNNLayer(_LayerBase):
                 np.tanh(h, out=h)
             if bs < B:
                 S[k + 1, bs:] = S[k, bs:]
+        out = self._outputs(S)
+        _POOL.give(A)  # backward needs only the hidden states
+        if not record:
+            _POOL.give(S)
+            return out
         self.S, self.relu, self.w_ih, self.w_hh = S, relu, w_ih, w_hh
-        self._pooled = ("A", "S")
+        self._pooled = ("S",)
         self.has_bias = b_ih is not None
-        return self._outputs(S)
+        return out
 
     def backward(self, grad):
         S, sizes = self.S, self.sizes
@@ -202,18 +205,26 @@ class RNNLayer(_LayerBase):
         if self.reverse:
             dy = dy[::-1]
         hs = S[1:]
-        D = (hs > 0).astype(S.dtype) if self.relu else 1 - hs * hs
-        dA = np.zeros_like(hs) if self.packed else np.empty_like(hs)
+        dA = _POOL.take(hs.shape, hs.dtype)  # act' first, then dL/d(pre-activation) over it
+        if self.relu:
+            np.sign(hs, out=dA)  # h' >= 0: sign is [h' > 0]
+        else:
+            np.multiply(hs, hs, out=dA)
+            np.subtract(1, dA, out=dA)
+        if self.packed:
+            for k, bs in enumerate(sizes):
+                dA[k, bs:] = 0  # rows past a sequence's end take no part
         dh = dh_n.copy()
         for k in range(T - 1, -1, -1):
             bs = sizes[k]
             d = dh[:bs]
             d += dy[k, :bs]
-            np.multiply(d, D[k, :bs], out=dA[k, :bs])
-            np.matmul(dA[k, :bs], self.w_hh, out=d)
+            da = dA[k, :bs]
+            da *= d
+            np.matmul(da, self.w_hh, out=d)
         dx, dw_ih, db = self._input_grads(dA, self.w_ih)
-        dA2 = dA.reshape(T * B, H)
-        dw_hh = dA2.T @ S[:-1].reshape(T * B, H)
+        dw_hh = dA.reshape(T * B, H).T @ S[:-1].reshape(T * B, H)
+        _POOL.give(dA)
         if not self.has_bias:
             return dx, dh, dw_ih, dw_hh, None, None
         return dx, dh, dw_ih, dw_hh, db, db.copy()
@@ -357,91 +368,134 @@ def _lstm_steps(A, S, c, R, whhT, w_hr, sizes, M=None, K=None):
             S[k + 1, bs:] = S[k, bs:]
 
 
-class GRULayer(_LayerBase):
-    """GRU, one layer and direction (PyTorch's variant: r gates W_hn h + b_hn)."""
+_GRU_IN_ORDER = (2, 0, 1)  # input-side blocks kept as (n, r, z): see GRULayer.backward
+_GRU_IN_BACK = (1, 2, 0)
 
-    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, batch_sizes=None):
+
+class GRULayer(_LayerBase):
+    """GRU, one layer and direction (PyTorch's variant: r gates W_hn h + b_hn).
+
+    Per step: one GEMM h W_hhᵀ, then σ of the r and z rows by one exp and one reciprocal (their
+    rows pre-scaled by −1: σ(a) = 1/(1 + e^(−a))) and one tanh for n. With ``record`` the step
+    also forms, while in cache, the factors of its backward
+
+        D = (D_n, D_r, D_z, D_n ⊙ r, z),   D_n = (1 − z)(1 − n²),
+        D_r = D_n ⊙ (W_hn h + b_hn) ⊙ r(1 − r),   D_z = (h − n) ⊙ z(1 − z),
+
+    so that backward is, per step, Q = dh ⊙ D (one multiply), dh_prev = Q_hh W_hh + dh ⊙ z
+    with Q_hh = (dr_pre, dz_pre, dn_pre ⊙ r) = Q[:, H:4H], and the input side's
+    (dn_pre, dr_pre, dz_pre) = Q[:, :3H] (which is why W_ih's blocks are kept as n, r, z).
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, batch_sizes=None,
+                record=True):
         T, B, x2 = self._prepare(x, reverse, batch_sizes)
         H = w_hh.shape[1]
         H2 = 2 * H
-        A = _POOL.take((T * B, 3 * H), x.dtype)
-        np.matmul(x2, _half_scaled(w_ih, H2).T, out=A)
+        dt = x.dtype
+        one = dt.type(1)
+        A = _POOL.take((T * B, 3 * H), dt)
+        np.matmul(x2, _rz_negated(w_ih, H2).T, out=A)
         b_hn = None
         if b_ih is not None:
             bias = b_ih.copy()
             bias[:H2] += b_hh[:H2]
-            A += _half_scaled(bias, H2)
+            A += _rz_negated(bias, H2)
             b_hn = b_hh[H2:]
         A = A.reshape(T, B, 3 * H)
-        whhT = _half_scaled(w_hh, H2).T
-        S = _POOL.take((T + 1, B, H), x.dtype)
+        whhT = _rz_negated(w_hh, H2).T
+        S = _POOL.take((T + 1, B, H), dt)
         S[0] = h0
-        HN = _POOL.take((T, B, H), x.dtype, zero=self.packed)
-        tmp = np.empty((B, 3 * H), dtype=x.dtype)
-        rh = np.empty((B, H), dtype=x.dtype)
-        for k, bs in enumerate(self.sizes):
-            a = A[k, :bs]
-            h = S[k, :bs]
-            np.matmul(h, whhT, out=tmp[:bs])
-            rz = a[:, :H2]
-            rz += tmp[:bs, :H2]
-            np.tanh(rz, out=rz)
-            rz *= 0.5
-            rz += 0.5
-            hn = HN[k, :bs]
-            if b_hn is None:
-                hn[...] = tmp[:bs, H2:]
-            else:
-                np.add(tmp[:bs, H2:], b_hn, out=hn)
-            n = a[:, H2:]
-            np.multiply(a[:, :H], hn, out=rh[:bs])
-            n += rh[:bs]
-            np.tanh(n, out=n)
-            out = S[k + 1, :bs]
-            np.subtract(h, n, out=out)  # h' = n + z ⊙ (h − n)
-            out *= a[:, H:H2]
-            out += n
-            if bs < B:
-                S[k + 1, bs:] = S[k, bs:]
-        self.S, self.A, self.HN, self.w_ih, self.w_hh = S, A, HN, w_ih, w_hh
-        self._pooled = ("S", "A", "HN")
+        D = _POOL.take((T, B, 5 * H), dt) if record else None
+        tmp = np.empty((B, 3 * H), dtype=dt)
+        rh = np.empty((B, H), dtype=dt)
+        with np.errstate(over="ignore"):  # exp(−a) = inf for a ≪ 0 gives σ(a) = 0
+            for k, bs in enumerate(self.sizes):
+                a, h, t = A[k, :bs], S[k, :bs], tmp[:bs]
+                np.matmul(h, whhT, out=t)
+                rz = a[:, :H2]
+                rz += t[:, :H2]
+                np.exp(rz, out=rz)
+                rz += one
+                np.reciprocal(rz, out=rz)  # r, z = σ(·)
+                r, z, n = a[:, :H], a[:, H:H2], a[:, H2:]
+                hn = t[:, H2:]  # W_hn h (+ b_hn)
+                if b_hn is not None:
+                    hn += b_hn
+                np.multiply(r, hn, out=rh[:bs])
+                n += rh[:bs]
+                np.tanh(n, out=n)
+                out = S[k + 1, :bs]
+                np.subtract(h, n, out=out)  # h' = n + z ⊙ (h − n)
+                if record:
+                    _gru_factors(D[k, :bs], rz, n, hn, out, one)
+                out *= z
+                out += n
+                if bs < B:
+                    S[k + 1, bs:] = S[k, bs:]
+        out = self._outputs(S)
+        if not record:  # no node will hold this call: its work arrays go back now
+            _POOL.give(A, S)
+            return out
+        self.S, self.A, self.D = S, A, D
+        self._pooled = ("S", "A", "D")
+        self.W_ih = _permute_blocks(w_ih, _GRU_IN_ORDER)
+        self.w_hh = w_hh
         self.has_bias = b_ih is not None
-        return self._outputs(S)
+        return out
 
     def backward(self, grad):
-        S, A, HN, sizes = self.S, self.A, self.HN, self.sizes
+        S, D, sizes = self.S, self.D, self.sizes
         T, B, H = S.shape[0] - 1, S.shape[1], S.shape[2]
-        H2 = 2 * H
         dy, dh_n = _unpack(grad, [(T, B, H), (B, H)])
         if self.reverse:
             dy = dy[::-1]
-        r, z, n = A[..., :H], A[..., H:H2], A[..., H2:]
-        Dn = (1 - z) * (1 - n * n)  # dn_pre = dh ⊙ (1 − z) ⊙ (1 − n²)
-        Dz = (S[:-1] - n) * z * (1 - z)  # dz_pre = dh ⊙ (h − n) ⊙ σ'(z)
-        Dr = HN * r * (1 - r)  # dr_pre = dn_pre ⊙ (W_hn h + b_hn) ⊙ σ'(r)
-        alloc = np.zeros_like if self.packed else np.empty_like
-        dA, dHH = alloc(A), alloc(A)  # d(input projection), d(h W_hhᵀ + b_hh)
+        Q = _POOL.take(D.shape, D.dtype, zero=self.packed)  # rows past an end take no part
+        Q5, D5 = Q.reshape(T, B, 5, H), D.reshape(T, B, 5, H)
         dh = dh_n.copy()
-        hz = np.empty((B, H), dtype=A.dtype)
         for k in range(T - 1, -1, -1):
             bs = sizes[k]
             d = dh[:bs]
             d += dy[k, :bs]
-            da, dhh = dA[k, :bs], dHH[k, :bs]
-            np.multiply(d, Dn[k, :bs], out=da[:, H2:])
-            np.multiply(d, Dz[k, :bs], out=da[:, H:H2])
-            np.multiply(da[:, H2:], Dr[k, :bs], out=da[:, :H])
-            dhh[:, :H2] = da[:, :H2]
-            np.multiply(da[:, H2:], r[k, :bs], out=dhh[:, H2:])
-            np.multiply(d, z[k, :bs], out=hz[:bs])
-            np.matmul(dhh, self.w_hh, out=d)
-            d += hz[:bs]
-        dx, dw_ih, db_ih = self._input_grads(dA, self.w_ih)
-        dHH2 = dHH.reshape(T * B, 3 * H)
-        dw_hh = dHH2.T @ S[:-1].reshape(T * B, H)
+            np.multiply(d[:, None, :], D5[k, :bs], out=Q5[k, :bs])
+            np.matmul(Q[k, :bs, H:4 * H], self.w_hh, out=d)
+            d += Q[k, :bs, 4 * H:]  # + dh ⊙ z
+        Q2 = Q.reshape(T * B, 5 * H)
+        dx, dw_ih, db_ih = self._input_grads(Q[..., :3 * H], self.W_ih)
+        Qhh = Q2[:, H:4 * H]
+        dw_hh = Qhh.T @ S[:-1].reshape(T * B, H)
+        dw_ih = _permute_blocks(dw_ih, _GRU_IN_BACK)
+        db_hh = Qhh.sum(axis=0) if self.has_bias else None
+        _POOL.give(Q)
         if not self.has_bias:
             return dx, dh, dw_ih, dw_hh, None, None
-        return dx, dh, dw_ih, dw_hh, db_ih, dHH2.sum(axis=0)
+        return dx, dh, dw_ih, dw_hh, _permute_blocks(db_ih, _GRU_IN_BACK), db_hh
+
+
+def _rz_negated(w, rows):
+    """A copy of ``w`` with its first ``rows`` rows (the GRU's r and z) negated."""
+    w = np.array(w, copy=True)
+    w[:rows] *= -1
+    return w
+
+
+def _gru_factors(Dk, rz, n, hn, h_minus_n, one):
+    """One step's backward factors (D_n, D_r, D_z, D_n ⊙ r, z) of ``GRULayer``, into Dk."""
+    H = n.shape[1]
+    r, z = rz[:, :H], rz[:, H:]
+    Dn, Dr, Dz, Dnr = Dk[:, :H], Dk[:, H:2 * H], Dk[:, 2 * H:3 * H], Dk[:, 3 * H:4 * H]
+    drz = Dk[:, H:3 * H]
+    np.subtract(one, rz, out=drz)
+    drz *= rz  # σ' = σ(1 − σ) for r and z
+    Dz *= h_minus_n
+    np.subtract(one, z, out=Dn)
+    np.multiply(n, n, out=Dnr)
+    np.subtract(one, Dnr, out=Dnr)
+    Dn *= Dnr  # (1 − z)(1 − n²)
+    Dr *= hn
+    Dr *= Dn
+    np.multiply(Dn, r, out=Dnr)
+    Dk[:, 4 * H:] = z
 
 
 def _records(*inputs):
@@ -456,7 +510,8 @@ def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reve
     T, B = x.shape[0], x.shape[1]
     H = w_hh.shape[0]
     flat = RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, relu=nonlinearity == "relu",
-                          reverse=reverse, batch_sizes=batch_sizes)
+                          reverse=reverse, batch_sizes=batch_sizes,
+                          record=_records(x, h0, w_ih, w_hh, b_ih, b_hh))
     return _split(flat, [(T, B, H), (B, H)])
 
 
@@ -476,7 +531,8 @@ def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_size
     T, B = x.shape[0], x.shape[1]
     H = w_hh.shape[1]
     flat = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse,
-                          batch_sizes=batch_sizes)
+                          batch_sizes=batch_sizes,
+                          record=_records(x, h0, w_ih, w_hh, b_ih, b_hh))
     return _split(flat, [(T, B, H), (B, H)])
 
 
