@@ -12,9 +12,13 @@ as (1 = certain; vocab size = knows nothing).
   TransformerEncoder (position t attends to positions <= t only) -> LayerNorm -> Linear.
   Sees at most ``max_len`` symbols; no state is carried between chunks.
 
-Both have ``generate(prompt_ids, length, temperature=1.0, top_k=None, generator=None)``:
-sample one symbol at a time from softmax(logits / temperature) (temperature 0: the most
-likely symbol), optionally only among the ``top_k`` most likely, feeding each one back in.
+Both have ``generate(prompt_ids, length, temperature=1.0, top_k=None, generator=None,
+use_cache=True)``: sample one symbol at a time from softmax(logits / temperature) (temperature
+0: the most likely symbol), optionally only among the ``top_k`` most likely, feeding each one
+back in. The LSTM carries its state (h, c) from token to token; the Transformer keeps each
+layer's keys and values of the positions seen so far (a KV cache), so that each new token
+costs one position's work instead of a pass over the whole prefix (``use_cache=False``: the
+pass over the whole prefix every token; the same logits).
 """
 
 import math
@@ -61,8 +65,13 @@ class _Generator:
     """``generate`` for a model whose ``_next_logits(context_ids, state)`` returns the logits
     of the next token and the state to pass to the next call."""
 
-    def generate(self, prompt_ids, length, temperature=1.0, top_k=None, generator=None):
-        """The prompt followed by ``length`` sampled token ids (a list of ints)."""
+    def generate(self, prompt_ids, length, temperature=1.0, top_k=None, generator=None,
+                 use_cache=True):
+        """The prompt followed by ``length`` sampled token ids (a list of ints).
+
+        ``use_cache``: reuse what earlier positions computed (the Transformer's keys and
+        values); False recomputes the whole context every token (same results, slower).
+        """
         import deepgrad
 
         ids = _prompt_list(prompt_ids, self.vocab_size, type(self).__name__)
@@ -70,10 +79,10 @@ class _Generator:
         self.eval()
         try:
             with deepgrad.no_grad():
-                logits, state = self._next_logits(ids, None, len(ids))
+                logits, state = self._next_logits(ids, None, len(ids), use_cache)
                 for _ in range(int(length)):
                     ids.append(sample_logits(logits, temperature, top_k, generator))
-                    logits, state = self._next_logits(ids, state, 1)
+                    logits, state = self._next_logits(ids, state, 1, use_cache)
         finally:
             self.train(was_training)
         return ids
@@ -106,7 +115,7 @@ class CharLSTM(_Generator, nn.Module):
         output, hidden = self.lstm(self.dropout(self.embedding(input)), hx)
         return self.decoder(self.dropout(output)), hidden
 
-    def _next_logits(self, ids, state, new):
+    def _next_logits(self, ids, state, new, use_cache=True):
         import deepgrad
 
         x = deepgrad.tensor([ids[-new:]], dtype=deepgrad.int64)
@@ -148,11 +157,66 @@ class CharTransformer(_Generator, nn.Module):
         mask = nn.Transformer.generate_square_subsequent_mask(L, dtype=x.dtype)
         return self.decoder(self.norm(self.encoder(x, mask=mask, is_causal=True)))
 
-    def _next_logits(self, ids, state, new):
+    def _next_logits(self, ids, cache, new, use_cache=True):
         import deepgrad
 
-        x = deepgrad.tensor([ids[-self.max_len:]], dtype=deepgrad.int64)
-        return self(x)[0, -1], None
+        if not use_cache or len(ids) > self.max_len:
+            # past max_len the window slides: every position (and so every key) changes
+            x = deepgrad.tensor([ids[-self.max_len:]], dtype=deepgrad.int64)
+            return self(x)[0, -1], None
+        if cache is None:
+            cache, new = _KVCache(len(self.encoder.layers)), len(ids)
+        x = deepgrad.tensor([ids[-new:]], dtype=deepgrad.int64)
+        return self._decode(x, cache)[0, -1], cache
+
+    def _decode(self, input, cache):
+        """Logits (1, n, vocab) of ``n`` new positions after the ``cache.length`` cached ones:
+        the forward of :meth:`forward` for those positions alone, each layer attending over its
+        cached keys and values plus the new ones (and appending the new ones to the cache)."""
+        start, n = cache.length, input.shape[-1]
+        table = self.positions.pe if self.positions.kind == "sinusoidal" else \
+            self.positions.weight
+        x = self.embedding(input) + table[start:start + n].unsqueeze(0)
+        for i, layer in enumerate(self.encoder.layers):  # pre-norm layers, as in forward
+            x = x + _cached_self_attention(layer.self_attn, layer.norm1(x), cache, i)
+            x = x + layer._ff_block(layer.norm2(x), layer.dropout2)
+        if self.encoder.norm is not None:
+            x = self.encoder.norm(x)
+        cache.length += n
+        return self.decoder(self.norm(x))
+
+
+class _KVCache:
+    """Per layer, the keys and values (1, heads, positions, head_dim) of the positions seen."""
+
+    def __init__(self, num_layers):
+        self.keys, self.values, self.length = [None] * num_layers, [None] * num_layers, 0
+
+
+def _cached_self_attention(mha, x, cache, layer):
+    """Causal multi-head self-attention of the new positions ``x`` (1, n, E) (batch first)
+    over the cached positions and themselves; appends their keys and values to ``cache``.
+    The same projections and softmax(q kᵀ/√d) v as ``multi_head_attention_forward``."""
+    import deepgrad
+    import deepgrad.nn.functional as F
+
+    N, n, E = x.shape
+    heads = mha.num_heads
+    head_dim = E // heads
+    w = mha.in_proj_weight.chunk(3)
+    b = [None] * 3 if mha.in_proj_bias is None else mha.in_proj_bias.chunk(3)
+    q, k, v = (F.linear(x, w[j], b[j]).reshape(N, n, heads, head_dim).transpose(1, 2)
+               for j in range(3))
+    if cache.keys[layer] is not None:
+        k = deepgrad.cat([cache.keys[layer], k], dim=2)
+        v = deepgrad.cat([cache.values[layer], v], dim=2)
+    cache.keys[layer], cache.values[layer] = k, v
+    S = k.shape[2]
+    # new position j (absolute S − n + j) sees keys 0 .. S − n + j
+    allowed = np.arange(S)[None, :] <= np.arange(S - n, S)[:, None]
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=deepgrad.from_numpy(allowed))
+    out = out.transpose(1, 2).reshape(N, n, E)
+    return F.linear(out, mha.out_proj.weight, mha.out_proj.bias)
 
 
 def char_lstm(vocab_size=128, embedding_dim=64, hidden_size=256, num_layers=1, dropout=0.0):

@@ -167,3 +167,30 @@ def test_registry():
     expected = V * emb + 4 * h * (emb + h + 2) + 4 * h * (h + h + 2) + h * V + V
     assert n == expected
     assert math.isfinite(float(lstm(deepgrad.tensor([[1, 2]]))[0].sum().item()))
+
+
+@pytest.mark.parametrize("positions", ["sinusoidal", "learned"])
+def test_generate_kv_cache_matches_the_uncached_pass(positions):
+    deepgrad.manual_seed(0)
+    model = CharTransformer(V, d_model=16, nhead=2, num_layers=2, dim_feedforward=32,
+                            dropout=0.1, max_len=12, positions=positions).double()
+    model.eval()
+    ids = [1, 2, 3]
+    with deepgrad.no_grad():
+        logits, cache = model._next_logits(ids, None, len(ids))
+        for _ in range(14):  # runs past max_len (12), where the window starts to slide
+            full, _ = model._next_logits(ids, None, 1, use_cache=False)
+            np.testing.assert_allclose(logits.numpy(), full.numpy(), rtol=1e-10, atol=1e-12)
+            if len(ids) <= model.max_len:
+                assert cache.length == len(ids)
+                assert tuple(cache.keys[1].shape) == (1, 2, len(ids), 8)
+            ids.append(int(logits.numpy().argmax()))
+            logits, cache = model._next_logits(ids, cache, 1)
+    # float32, sampled: the same tokens for the same seed, before and after max_len
+    model = CharTransformer(V, d_model=16, nhead=2, num_layers=2, dim_feedforward=32,
+                            max_len=12, positions=positions)
+    for prompt in ([4, 5], list(range(1, 11)) * 2):
+        cached = model.generate(prompt, 16, top_k=5, generator=deepgrad.Generator(7))
+        uncached = model.generate(prompt, 16, top_k=5, generator=deepgrad.Generator(7),
+                                  use_cache=False)
+        assert cached == uncached
