@@ -25,11 +25,9 @@ import warnings
 
 import numpy as np
 
-from deepgrad.train.callbacks.base import CallbackList
-from deepgrad.train.callbacks.progress import ProgressBar
-from deepgrad.train.history import History
 from deepgrad.train.trainer import (
     TrainingInterrupted,
+    TrainingLoop,
     _batch_size_of,
     _param_dtype,
     _split_batch,
@@ -121,16 +119,17 @@ def _check_logs(logs, where):
     return out
 
 
-class GenerativeTrainer:
+class GenerativeTrainer(TrainingLoop):
     """Runs :func:`fit_generative`; callbacks reach it as ``self.trainer`` (its ``model``,
     ``optimizers``, ``history``, ``epoch``, ``stop_training``, ``running_logs()``...), as they
     reach :class:`~deepgrad.train.Trainer`. ``optimizer`` is an :class:`OptimizerGroup` over
-    all of the model's optimizers, so ``ModelCheckpoint`` saves every one of them."""
+    all of the model's optimizers, so ``ModelCheckpoint`` saves every one of them, and
+    ``fit(resume_from=path)`` / :meth:`resume` continue a run from such a checkpoint (model
+    with its buffers -- EMA, image pools --, every optimizer, random-generator state, epoch,
+    step, history, callback states) exactly as if it had never stopped."""
 
     def __init__(self, model, optimizers=None, lr=None, callbacks=None, verbose=1,
                  on_nan="stop", metadata=None):
-        if on_nan not in ("stop", "raise", "ignore"):
-            raise ValueError(f"on_nan must be 'stop', 'raise' or 'ignore', got {on_nan!r}")
         if not hasattr(model, "train_step"):
             raise TypeError(f"fit_generative: {type(model).__name__} has no train_step(x, y, "
                             f"optimizers); it is not a generative model (see "
@@ -139,21 +138,13 @@ class GenerativeTrainer:
         self.optimizers = _resolve_optimizers(model, optimizers, lr)
         self.optimizer = OptimizerGroup(self.optimizers)
         self.scheduler = None
-        self.callbacks = list(callbacks or [])
-        self.verbose, self.on_nan = verbose, on_nan
-        self.metadata = dict(metadata or {})
-        self.history = History()
-        self.epoch = 0
-        self.global_step = 0
-        self.epochs = 0
-        self.steps_per_epoch = None
-        self.stop_training = False
+        self._init_loop(callbacks, verbose, on_nan, metadata)
         self._running = {}
 
     def fit(self, train_data, val_data=None, epochs=1, batch_size=64, shuffle=True,
-            steps_per_epoch=None):
-        self.epoch, self.global_step, self.history = 0, 0, History()
-        self.epochs = int(epochs)
+            steps_per_epoch=None, resume_from=None):
+        """Train until ``epochs`` epochs in total have run; returns the History.
+        ``resume_from``: a training checkpoint (e.g. ``ModelCheckpoint``'s) to continue."""
         float_dtype = _param_dtype(self.model)
         train_loader = _as_generative_loader(train_data, batch_size, shuffle, float_dtype,
                                              "train_data")
@@ -164,29 +155,7 @@ class GenerativeTrainer:
                                 f"{type(self.model).__name__} has no evaluate_step(x, y)")
             val_loader = _as_generative_loader(val_data, batch_size, False, float_dtype,
                                                "val_data")
-        n = len(train_loader) if hasattr(train_loader, "__len__") else None
-        self.steps_per_epoch = min(n, steps_per_epoch) if n and steps_per_epoch else (
-            n or steps_per_epoch)
-        callbacks = [self.history] + self.callbacks
-        if self.verbose:
-            callbacks.append(ProgressBar(self.verbose))
-        cbs = CallbackList(callbacks, trainer=self)
-        self.stop_training = False
-        cbs.on_train_begin({})
-        try:
-            while self.epoch < self.epochs and not self.stop_training:
-                epoch = self.epoch
-                cbs.on_epoch_begin(epoch, {})
-                logs = self._train_epoch(train_loader, epoch, cbs)
-                if val_loader is not None and not self.stop_training:
-                    val = self._evaluate_loader(val_loader)
-                    logs.update({f"val_{k}": v for k, v in val.items()})
-                logs.update(self._lrs())
-                self.epoch = epoch + 1
-                cbs.on_epoch_end(epoch, logs)
-        finally:
-            cbs.on_train_end({})
-        return self.history
+        return self._run(train_loader, val_loader, epochs, steps_per_epoch, resume_from)
 
     def running_logs(self):
         """The epoch's mean of every logged value so far (what the progress bar shows)."""
@@ -197,17 +166,14 @@ class GenerativeTrainer:
     def current_lr(self):
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def save_checkpoint(self, path):
-        """Write a training checkpoint: model, every optimizer, RNG state, epoch, step."""
-        from deepgrad.io import checkpoint
-
-        checkpoint.save_training_state(
-            path, model=self.model, optimizer=self.optimizer, epoch=self.epoch,
-            step=self.global_step, extra={"history": self.history.state_dict(),
-                                          "metadata": self.metadata})
-
     # ----- the loops ----------------------------------------------------------------------
-    def _lrs(self):
+    def _should_validate(self, logs):
+        return not self.stop_training
+
+    def _validate(self, loader):
+        return self._evaluate_loader(loader)
+
+    def _lr_logs(self):
         lrs = {}
         for name, opt in self.optimizers.items():
             groups = getattr(opt, "param_groups", None)
@@ -297,7 +263,7 @@ class GenerativeTrainer:
 
 def fit_generative(model, train_data, val_data=None, epochs=1, batch_size=64, optimizers=None,
                    lr=None, callbacks=None, verbose=1, on_nan="stop", shuffle=True,
-                   steps_per_epoch=None, metadata=None):
+                   steps_per_epoch=None, metadata=None, resume_from=None):
     """Train a generative ``model`` (one that has ``train_step``) for ``epochs`` epochs;
     returns the :class:`~deepgrad.train.History`.
 
@@ -317,6 +283,8 @@ def fit_generative(model, train_data, val_data=None, epochs=1, batch_size=64, op
             for a ``check_health`` message) or ``'ignore'``.
         steps_per_epoch: at most this many batches per epoch.
         metadata: a dict saved in training checkpoints.
+        resume_from: a training checkpoint (``ModelCheckpoint`` writes one each epoch) to
+            continue from: the run ends with the weights an uninterrupted one would have.
 
     ``model.check_health(logs)``, if defined, is called after every batch with that batch's
     returned numbers; a message stops training the same way::
@@ -327,4 +295,5 @@ def fit_generative(model, train_data, val_data=None, epochs=1, batch_size=64, op
     trainer = GenerativeTrainer(model, optimizers=optimizers, lr=lr, callbacks=callbacks,
                                 verbose=verbose, on_nan=on_nan, metadata=metadata)
     return trainer.fit(train_data, val_data, epochs=epochs, batch_size=batch_size,
-                       shuffle=shuffle, steps_per_epoch=steps_per_epoch)
+                       shuffle=shuffle, steps_per_epoch=steps_per_epoch,
+                       resume_from=resume_from)

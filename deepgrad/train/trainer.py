@@ -22,7 +22,7 @@ from deepgrad.train.callbacks.progress import ProgressBar
 from deepgrad.train.history import History
 from deepgrad.train.metrics import get_metric
 
-__all__ = ["Trainer", "fit", "evaluate", "predict", "TrainingInterrupted"]
+__all__ = ["Trainer", "TrainingLoop", "fit", "evaluate", "predict", "TrainingInterrupted"]
 
 _LOSSES = {
     "cross_entropy": "CrossEntropyLoss", "crossentropy": "CrossEntropyLoss",
@@ -150,40 +150,21 @@ def _batch_size_of(target, inputs):
     return int(shape[0]) if shape else len(ref)
 
 
-class Trainer:
-    """Trains ``model`` with ``loss`` and ``optimizer``, reporting ``metrics`` and calling
-    ``callbacks`` (see :mod:`deepgrad.train.callbacks`).
+class TrainingLoop:
+    """What :class:`Trainer` and :class:`~deepgrad.train.GenerativeTrainer` share: the run's
+    counters and callbacks, the epoch loop that calls them, and resumable training state.
 
-    Args:
-        model: a ``deepgrad.nn.Module``.
-        loss: a loss module or function ``loss(output, target)``, or a name (``'cross_entropy'``,
-            ``'mse'``, ``'bce'``, ``'bce_with_logits'``, ``'nll'``, ``'l1'``...).
-        optimizer: an optimizer over ``model.parameters()``, or a name (``'adam'``, ``'sgd'``...)
-            with its default learning rate; None means Adam(lr=1e-3).
-        metrics: names (``'accuracy'``, ``'top5_accuracy'``, ``'f1'``...) or
-            :class:`~deepgrad.train.metrics.Metric` objects or functions ``f(y_true, y_pred)``.
-        callbacks: Callback objects, called in order.
-        scheduler: an lr scheduler stepped once per epoch (or wrap it in
-            :class:`~deepgrad.train.callbacks.LRSchedulerCallback` for more control); it is
-            saved in training checkpoints either way.
-        verbose: 0 silent, 1 progress bar, 2 one line per epoch.
-        on_nan: what a NaN/inf loss does: ``'stop'`` (default: stop before the bad update and
-            warn, naming epoch and batch), ``'raise'`` (:class:`TrainingInterrupted`) or
-            ``'ignore'``.
-        metadata: a dict saved in checkpoints (model name and arguments, dataset, class names)
-            so that tools such as ``deepgrad eval`` can rebuild the model.
+    A subclass sets ``model``, ``optimizer`` and ``scheduler``, calls :meth:`_init_loop`, and
+    implements ``_train_epoch(loader, epoch, cbs) -> logs``, ``_validate(loader) -> logs``,
+    ``_lr_logs() -> logs`` and ``_should_validate(logs) -> bool``. Callbacks reach the trainer
+    as ``self.trainer`` (``model``, ``optimizer``, ``history``, ``epoch``, ``global_step``,
+    ``stop_training``, ``running_logs()``...).
     """
 
-    def __init__(self, model, loss="cross_entropy", optimizer=None, metrics=None, callbacks=None,
-                 scheduler=None, verbose=1, on_nan="stop", metadata=None):
+    def _init_loop(self, callbacks, verbose, on_nan, metadata):
         if on_nan not in ("stop", "raise", "ignore"):
             raise ValueError(f"on_nan must be 'stop', 'raise' or 'ignore', got {on_nan!r}")
-        self.model = model
-        self.loss_fn = _resolve_loss(loss)
-        self.optimizer = _resolve_optimizer(optimizer, model)
-        self.metric_specs = list(metrics or [])
         self.callbacks = list(callbacks or [])
-        self.scheduler = scheduler
         self.verbose = verbose
         self.on_nan = on_nan
         self.metadata = dict(metadata or {})
@@ -194,35 +175,11 @@ class Trainer:
         self.steps_per_epoch = None
         self.stop_training = False
         self._resumed = False
-        self._running = {"loss_sum": 0.0, "count": 0}
-        self._train_metrics = []
         for cb in self.callbacks:
             if hasattr(cb, "scheduler") and self.scheduler is None and hasattr(cb, "step_per"):
                 self.scheduler = cb.scheduler
 
-    # ----- public API ---------------------------------------------------------------------
-    def fit(self, train_data, val_data=None, epochs=1, batch_size=32, shuffle=True,
-            steps_per_epoch=None, resume_from=None):
-        """Train until ``epochs`` epochs in total have run; returns the :class:`History`.
-
-        ``resume_from`` (a training checkpoint path, e.g. written by ``ModelCheckpoint``)
-        restores model, optimizer, scheduler, random-generator state, epoch and step first, so
-        the run continues as if never interrupted.
-        """
-        if resume_from is not None:
-            self.resume(resume_from)
-        if not self._resumed:
-            self.epoch, self.global_step, self.history = 0, 0, History()
-        self._resumed = False
-        self.epochs = int(epochs)
-        float_dtype = _param_dtype(self.model)
-        train_loader = as_loader(train_data, batch_size, shuffle, float_dtype, "train_data")
-        val_loader = as_loader(val_data, batch_size, False, float_dtype, "val_data")
-        n = len(train_loader) if hasattr(train_loader, "__len__") else None
-        self.steps_per_epoch = min(n, steps_per_epoch) if n and steps_per_epoch else (
-            n or steps_per_epoch)
-        self._train_metrics = [get_metric(m) for m in self.metric_specs]
-
+    def _callback_list(self):
         from deepgrad.train.callbacks.lr_scheduler import LRSchedulerCallback
 
         # schedulers step first, so that a checkpoint written at the same epoch end holds the
@@ -235,49 +192,35 @@ class Trainer:
         callbacks = [self.history] + schedulers + others
         if self.verbose:
             callbacks.append(ProgressBar(self.verbose))
-        cbs = CallbackList(callbacks, trainer=self)
-        self._callback_list = cbs
-        self.stop_training = False
+        return CallbackList(callbacks, trainer=self)
 
+    def _run(self, train_loader, val_loader, epochs, steps_per_epoch, resume_from):
+        """Epochs until ``epochs`` in total have run (continuing a resumed run)."""
+        if resume_from is not None:
+            self.resume(resume_from)
+        if not self._resumed:
+            self.epoch, self.global_step, self.history = 0, 0, History()
+        self._resumed = False
+        self.epochs = int(epochs)
+        n = len(train_loader) if hasattr(train_loader, "__len__") else None
+        self.steps_per_epoch = min(n, steps_per_epoch) if n and steps_per_epoch else (
+            n or steps_per_epoch)
+        cbs = self._callback_list()
+        self.stop_training = False
         cbs.on_train_begin({})
         try:
             while self.epoch < self.epochs and not self.stop_training:
                 epoch = self.epoch
                 cbs.on_epoch_begin(epoch, {})
                 logs = self._train_epoch(train_loader, epoch, cbs)
-                if val_loader is not None and not math.isnan(logs.get("loss", 0.0)):
-                    val = self._evaluate_loader(val_loader, [get_metric(m) for m in
-                                                             self.metric_specs])
-                    logs.update({f"val_{k}": v for k, v in val.items()})
-                logs["lr"] = self.current_lr()
+                if val_loader is not None and self._should_validate(logs):
+                    logs.update({f"val_{k}": v for k, v in self._validate(val_loader).items()})
+                logs.update(self._lr_logs())
                 self.epoch = epoch + 1  # counted before callbacks run, so checkpoints say so
                 cbs.on_epoch_end(epoch, logs)
         finally:
             cbs.on_train_end({})
         return self.history
-
-    def evaluate(self, data, batch_size=32):
-        """Mean loss and metrics over ``data`` in eval mode without gradients: a dict."""
-        loader = as_loader(data, batch_size, False, _param_dtype(self.model), "data")
-        return self._evaluate_loader(loader, [get_metric(m) for m in self.metric_specs])
-
-    def predict(self, data, batch_size=32):
-        """The model's outputs for every sample of ``data``, concatenated (a Tensor)."""
-        return predict(self.model, data, batch_size)
-
-    def current_lr(self):
-        groups = getattr(self.optimizer, "param_groups", None)
-        return float(groups[0]["lr"]) if groups else float("nan")
-
-    def running_logs(self):
-        """Mean loss and metrics of the epoch so far (what the progress bar shows)."""
-        r = self._running
-        logs = {"loss": r["loss_sum"] / r["count"] if r["count"] else float("nan")}
-        for m in self._train_metrics:
-            value = m.compute()
-            if np.ndim(value) == 0:
-                logs[m.name] = float(value)
-        return logs
 
     # ----- checkpoints --------------------------------------------------------------------
     def state_dict(self):
@@ -305,7 +248,8 @@ class Trainer:
             self.metadata.update(state["metadata"])
 
     def save_checkpoint(self, path):
-        """Write a training checkpoint: model, optimizer, scheduler, RNG state, epoch, step."""
+        """Write a training checkpoint: model, optimizer(s), scheduler, RNG state, epoch,
+        step, history and callback states."""
         from deepgrad.train import _state
 
         _state.save(path, self)
@@ -319,7 +263,90 @@ class Trainer:
         self._resumed = True
         return self
 
+
+class Trainer(TrainingLoop):
+    """Trains ``model`` with ``loss`` and ``optimizer``, reporting ``metrics`` and calling
+    ``callbacks`` (see :mod:`deepgrad.train.callbacks`).
+
+    Args:
+        model: a ``deepgrad.nn.Module``.
+        loss: a loss module or function ``loss(output, target)``, or a name (``'cross_entropy'``,
+            ``'mse'``, ``'bce'``, ``'bce_with_logits'``, ``'nll'``, ``'l1'``...).
+        optimizer: an optimizer over ``model.parameters()``, or a name (``'adam'``, ``'sgd'``...)
+            with its default learning rate; None means Adam(lr=1e-3).
+        metrics: names (``'accuracy'``, ``'top5_accuracy'``, ``'f1'``...) or
+            :class:`~deepgrad.train.metrics.Metric` objects or functions ``f(y_true, y_pred)``.
+        callbacks: Callback objects, called in order.
+        scheduler: an lr scheduler stepped once per epoch (or wrap it in
+            :class:`~deepgrad.train.callbacks.LRSchedulerCallback` for more control); it is
+            saved in training checkpoints either way.
+        verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+        on_nan: what a NaN/inf loss does: ``'stop'`` (default: stop before the bad update and
+            warn, naming epoch and batch), ``'raise'`` (:class:`TrainingInterrupted`) or
+            ``'ignore'``.
+        metadata: a dict saved in checkpoints (model name and arguments, dataset, class names)
+            so that tools such as ``deepgrad eval`` can rebuild the model.
+    """
+
+    def __init__(self, model, loss="cross_entropy", optimizer=None, metrics=None, callbacks=None,
+                 scheduler=None, verbose=1, on_nan="stop", metadata=None):
+        self.model = model
+        self.loss_fn = _resolve_loss(loss)
+        self.optimizer = _resolve_optimizer(optimizer, model)
+        self.metric_specs = list(metrics or [])
+        self.scheduler = scheduler
+        self._init_loop(callbacks, verbose, on_nan, metadata)
+        self._running = {"loss_sum": 0.0, "count": 0}
+        self._train_metrics = []
+
+    # ----- public API ---------------------------------------------------------------------
+    def fit(self, train_data, val_data=None, epochs=1, batch_size=32, shuffle=True,
+            steps_per_epoch=None, resume_from=None):
+        """Train until ``epochs`` epochs in total have run; returns the :class:`History`.
+
+        ``resume_from`` (a training checkpoint path, e.g. written by ``ModelCheckpoint``)
+        restores model, optimizer, scheduler, random-generator state, epoch and step first, so
+        the run continues as if never interrupted.
+        """
+        float_dtype = _param_dtype(self.model)
+        train_loader = as_loader(train_data, batch_size, shuffle, float_dtype, "train_data")
+        val_loader = as_loader(val_data, batch_size, False, float_dtype, "val_data")
+        self._train_metrics = [get_metric(m) for m in self.metric_specs]
+        return self._run(train_loader, val_loader, epochs, steps_per_epoch, resume_from)
+
+    def evaluate(self, data, batch_size=32):
+        """Mean loss and metrics over ``data`` in eval mode without gradients: a dict."""
+        loader = as_loader(data, batch_size, False, _param_dtype(self.model), "data")
+        return self._evaluate_loader(loader, [get_metric(m) for m in self.metric_specs])
+
+    def predict(self, data, batch_size=32):
+        """The model's outputs for every sample of ``data``, concatenated (a Tensor)."""
+        return predict(self.model, data, batch_size)
+
+    def current_lr(self):
+        groups = getattr(self.optimizer, "param_groups", None)
+        return float(groups[0]["lr"]) if groups else float("nan")
+
+    def running_logs(self):
+        """Mean loss and metrics of the epoch so far (what the progress bar shows)."""
+        r = self._running
+        logs = {"loss": r["loss_sum"] / r["count"] if r["count"] else float("nan")}
+        for m in self._train_metrics:
+            value = m.compute()
+            if np.ndim(value) == 0:
+                logs[m.name] = float(value)
+        return logs
+
     # ----- the loops ----------------------------------------------------------------------
+    def _should_validate(self, logs):
+        return not math.isnan(logs.get("loss", 0.0))
+
+    def _validate(self, loader):
+        return self._evaluate_loader(loader, [get_metric(m) for m in self.metric_specs])
+
+    def _lr_logs(self):
+        return {"lr": self.current_lr()}
+
     def _handle_nan(self, value, epoch, batch):
         where = (f"epoch {epoch + 1}/{self.epochs}, batch {batch + 1}"
                  + (f"/{self.steps_per_epoch}" if self.steps_per_epoch else ""))
