@@ -163,3 +163,37 @@ def test_long_sequence_backward_is_one_node():
     out, _ = m(x)
     out.sum().backward()
     assert x.grad.shape == (2000, 1, 2)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_backward_twice_with_retain_graph(mode):
+    # the fused layers keep their backward factors intact through a first backward
+    dg, th = twin(*CLASSES[mode], 4, 6, num_layers=2, bidirectional=True, dropout=0.0)
+    xd, xt = pair(rng.standard_normal((5, 3, 4)))
+    hd, ht = pair(rng.standard_normal((4, 3, 6)))
+    w = rng.standard_normal((5, 3, 12))
+    hx_d, hx_t = ((hd, deepgrad.zeros(4, 3, 6, dtype=deepgrad.float64)),
+                  (ht, torch.zeros(4, 3, 6, dtype=torch.float64))) if mode == "LSTM" \
+        else (hd, ht)
+    loss_d = (dg(xd, hx_d)[0] * deepgrad.tensor(w)).sum()
+    loss_t = (th(xt, hx_t)[0] * torch.tensor(w)).sum()
+    for loss in (loss_d, loss_t):
+        loss.backward(retain_graph=True)
+        loss.backward()
+    for d, t in [(xd, xt), (hd, ht), (dg.weight_hh_l1, th.weight_hh_l1),
+                 (dg.bias_ih_l0_reverse, th.bias_ih_l0_reverse)]:
+        np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_no_grad_outputs_survive_later_calls(mode):
+    # without a graph the layers give their work arrays back at once; outputs stay theirs
+    m = CLASSES[mode][0](3, 5, num_layers=2)
+    with deepgrad.no_grad():
+        first = m(deepgrad.randn(4, 2, 3))[0]
+        saved = first.numpy().copy()
+        m(deepgrad.randn(4, 2, 3))
+    np.testing.assert_array_equal(first.numpy(), saved)
+    out, _ = m(deepgrad.randn(4, 2, 3, requires_grad=True))  # and a graph still trains
+    out.sum().backward()
+    assert m.weight_hh_l0.grad is not None
