@@ -9,8 +9,12 @@ Such a model follows the protocol of :mod:`deepgrad.train.generative` (``configu
     deepgrad sample runs/cgan-fashion-mnist/model.safetensors --label 7 --out boots.png
 
 The run folder gets ``model.safetensors`` (weights + the metadata that rebuilds the model),
-``history.csv``, ``samples.png`` and, with matplotlib, ``curves.png`` (both players' losses for
-a GAN).
+``history.csv``, ``checkpoint.safetensors`` (the training state after the last epoch, which
+``--resume`` continues from: the resumed run ends with an uninterrupted run's weights),
+``samples.png`` and, with matplotlib, ``curves.png`` (both players' losses for a GAN).
+``--patience N`` stops when the model's ``monitor`` loss (``val_loss`` with a validation split,
+``loss`` without; CycleGAN's ``cycle``) has not improved for N epochs and restores the best
+weights; GANs declare none (their losses measure the game, not the samples).
 """
 
 import inspect
@@ -116,6 +120,18 @@ def _is_conditional(model, meta):
         meta.get("model_kwargs", {}).get("num_classes"))
 
 
+def _monitor(model, validating, patience):
+    """The logged value early stopping watches, or None (no ``--patience``)."""
+    if patience is None:
+        return None
+    name = getattr(model, "monitor", "loss")
+    if name is None:
+        raise UsageError(f"--patience does not apply to {type(model).__name__}: its losses "
+                         f"measure the game between the players, not sample quality, so there "
+                         f"is no loss to stop on; train a fixed number of --epochs")
+    return f"val_{name}" if validating else name
+
+
 def train(args):
     """``deepgrad train`` for a generative model; returns the exit status."""
     import deepgrad
@@ -126,15 +142,13 @@ def train(args):
         _split,
         plot_curves,
         prepare_run,
+        run_callbacks,
         save_model,
     )
 
-    unsupported = [flag for flag, given in (("--resume", args.resume),
-                                            ("--patience", args.patience is not None),
-                                            ("--plots", args.plots)) if given]
-    if unsupported:
-        raise UsageError(f"{', '.join(unsupported)} not supported for generative models yet "
-                         f"({args.model}): use deepgrad.train.fit_generative with callbacks")
+    if args.plots:
+        raise UsageError(f"--plots is for classifiers (filters, feature maps, confusion); "
+                         f"{args.model} writes samples.png and curves.png")
     run_dir, (x, y), (x_test, y_test), info = prepare_run(args)
     shape = _image_shape(info)
     x, x_test = _images(x, shape), _images(x_test, shape)
@@ -150,13 +164,14 @@ def train(args):
     print(f"training {args.model} ({n_params:,} parameters) on {args.dataset}: "
           f"{len(train_xy[0])} train / {len(val_xy[0]) if val_xy else 0} val images of "
           f"{'x'.join(map(str, shape))}, {args.epochs} epochs, batch {args.batch_size}")
-    callbacks = [dgtrain.CSVLogger(os.path.join(run_dir, "history.csv"))]
-    if args.tensorboard:
-        callbacks.append(dgtrain.TensorBoardLogger(os.path.join(run_dir, "tb")))
+    validating = can_evaluate and val_xy is not None
+    callbacks, resume = run_callbacks(args, run_dir,
+                                      monitor=_monitor(model, validating, args.patience))
     history = dgtrain.fit_generative(
-        model, train_xy, val_data=val_xy if can_evaluate else None, epochs=args.epochs,
+        model, train_xy, val_data=val_xy if validating else None, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, callbacks=callbacks,
-        verbose=2 if args.quiet else 1, steps_per_epoch=args.steps_per_epoch, metadata=meta)
+        verbose=2 if args.quiet else 1, steps_per_epoch=args.steps_per_epoch, metadata=meta,
+        resume_from=resume)
     if history.stop_reason:
         print(history.stop_reason)
 

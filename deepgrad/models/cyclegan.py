@@ -211,6 +211,7 @@ class CycleGAN(nn.Module):
     """
 
     task = "generative"
+    monitor = "cycle"  # what `deepgrad train --patience` watches (the adversarial terms trade)
 
     def __init__(self, in_channels=1, image_size=28, ngf=16, ndf=16, n_blocks=3, n_down=2,
                  lambda_cycle=10.0, lambda_identity=None, domain_split="invert",

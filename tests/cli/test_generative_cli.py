@@ -177,8 +177,40 @@ def test_model_sample_defaults_and_overrides(tmp_path, monkeypatch):
 
 
 def test_flags_generative_training_does_not_take(tmp_path, capsys, registered):
-    for flag in (["--resume"], ["--patience", "2"], ["--plots", str(tmp_path / "p")]):
-        code = main(["train", "toy_gen", "--dataset", "digits", "--epochs", "1", "--limit", "50",
-                     "--out", str(tmp_path), "-q", *flag])
-        assert code == 2
-        assert f"{flag[0]} not supported for generative models yet" in capsys.readouterr().err
+    code = main(["train", "toy_gen", "--dataset", "digits", "--epochs", "1", "--limit", "50",
+                 "--out", str(tmp_path), "-q", "--plots", str(tmp_path / "p")])
+    assert code == 2
+    assert "--plots is for classifiers" in capsys.readouterr().err
+    code = main(["train", "gan", "--dataset", "digits", "--epochs", "1", "--limit", "50",
+                 "--out", str(tmp_path), "-q", "--patience", "2"])
+    assert code == 2
+    assert "--patience does not apply to GAN" in capsys.readouterr().err
+
+
+def test_resume_continues_a_generative_run(tmp_path, capsys, registered):
+    """3 epochs in one go, or 2 then --resume to 3: the same weights and history."""
+    import numpy as np
+
+    from deepgrad.train import _state
+
+    whole = _train(tmp_path / "a", "toy_gen", "--epochs", "3", "--no-plot")
+    _train(tmp_path / "b", "toy_gen", "--epochs", "2", "--no-plot")
+    capsys.readouterr()
+    parts = _train(tmp_path / "b", "toy_gen", "--epochs", "3", "--no-plot", "--resume")
+    assert "resuming from" in capsys.readouterr().out
+    a, _ = _state.load_weights(whole / "model.safetensors")
+    b, _ = _state.load_weights(parts / "model.safetensors")
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert (whole / "history.csv").read_text() == (parts / "history.csv").read_text()
+
+
+def test_patience_stops_on_the_monitored_loss(tmp_path, capsys, registered, monkeypatch):
+    # a frozen model: its validation error never improves for long
+    monkeypatch.setattr(ToyGenerator, "configure_optimizers",
+                        lambda self, lr=None: {"model": optim.SGD(self.parameters(), lr=0.0)})
+    monkeypatch.setattr(ToyGenerator, "monitor", "mse", raising=False)
+    run = _train(tmp_path, "toy_gen", "--epochs", "8", "--patience", "1", "--no-plot",
+                 "--val-split", "0.2")
+    assert "EarlyStopping: val_mse did not improve for 1 epochs" in capsys.readouterr().out
+    assert len((run / "history.csv").read_text().strip().splitlines()) < 9
