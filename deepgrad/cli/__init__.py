@@ -49,8 +49,8 @@ def build_parser():
     p.add_argument("--val-split", type=float, default=0.1,
                    help="fraction of the training set held out for validation (default 0.1)")
     p.add_argument("--patience", type=int, default=None,
-                   help="early stopping patience on val_loss (generative models: their own loss, e.g. "
-                        "val_loss of a VAE, val_cycle of a CycleGAN; default: off)")
+                   help="early stopping patience on val_loss (generative models: their own "
+                        "loss, e.g. val_loss of a VAE, val_cycle of a CycleGAN; default: off)")
     p.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE",
                    help="model constructor argument, e.g. --arg hidden_sizes=[512,256] "
                         "(repeatable)")

@@ -328,9 +328,10 @@ class CycleGAN(nn.Module):
 
     def train_step(self, x, y, optimizers):
         """The generators' update (D_A, D_B frozen), then the discriminators' update on fakes
-        drawn through the image pools (the current ones while the pools fill). Returns ``g_loss`` (total), ``g_adv``, ``cycle``, ``identity``,
-        ``d_a_loss``, ``d_b_loss`` and ``d_loss`` = their sum; a batch without images of one
-        domain (``'classes'``) is skipped and returns {}."""
+        drawn through the image pools (the current ones while the pools fill). Returns
+        ``g_loss`` (total), ``g_adv``, ``cycle``, ``identity``, ``d_a_loss``, ``d_b_loss`` and
+        ``d_loss`` = their sum; a batch without images of one domain (``'classes'``) is skipped
+        and returns {}."""
         a01, b01 = self.domain_split(x, y)
         if a01.shape[0] == 0 or b01.shape[0] == 0:
             return {}

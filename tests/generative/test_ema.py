@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import deepgrad
-from deepgrad.models import GAN, ConditionalGAN, DCGAN, ddpm
+from deepgrad.models import DCGAN, GAN, ConditionalGAN, ddpm
 
 
 def _weights(module):

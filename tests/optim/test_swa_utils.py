@@ -106,7 +106,8 @@ def test_ema_is_the_formula_and_leaves_the_model_alone():
     with deepgrad.no_grad():
         model.weight.add_(1.0)
     ema.update_parameters(model)
-    np.testing.assert_allclose(ema.module.weight.detach().numpy(), 0.75 * first + 0.25 * (first + 1.0))
+    np.testing.assert_allclose(ema.module.weight.detach().numpy(),
+                               0.75 * first + 0.25 * (first + 1.0))
     np.testing.assert_array_equal(model.weight.detach().numpy(), first + 1.0)
     assert ema.module.weight.grad is None
 
@@ -119,7 +120,8 @@ def test_state_dict_round_trip_keeps_the_count():
     b = swa_utils.AveragedModel(nn.Linear(3, 2))
     b.load_state_dict(a.state_dict())
     assert int(b.n_averaged.item()) == 3
-    np.testing.assert_array_equal(b.module.weight.detach().numpy(), a.module.weight.detach().numpy())
+    np.testing.assert_array_equal(b.module.weight.detach().numpy(),
+                                  a.module.weight.detach().numpy())
     assert sorted(a.state_dict()) == ["module.bias", "module.weight", "n_averaged"]
 
 
