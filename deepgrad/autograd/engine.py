@@ -58,6 +58,44 @@ def _version_error(node, parent, version):
         f"operation or clone() the tensor first.")
 
 
+class _Capture:
+    """What ``autograd.grad`` asked for: the gradients reaching some tensors, kept aside."""
+
+    def __init__(self, tensors):
+        self.grads = [None] * len(tensors)
+        self.leaf_index = {id(t): i for i, t in enumerate(tensors) if t.grad_fn is None}
+        self.node_index = {t.grad_fn: i for i, t in enumerate(tensors) if t.grad_fn is not None}
+
+    def add(self, index, grad):
+        if index is not None:
+            self.grads[index] = grad if self.grads[index] is None else self.grads[index] + grad
+
+
+def _deliver_to_leaf(leaf, grad, owned, capture):
+    """Accumulate ``grad`` into ``leaf.grad`` (or into ``capture``). ``owned`` holds the ids of
+    arrays a leaf's ``.grad`` must not share: those already handed to a leaf in this pass, and
+    the caller's own gradient arrays (``backward(gradient=g)`` must not alias ``g``)."""
+    if leaf._hooks:
+        grad = _run_hooks(leaf._hooks, grad)
+    if capture is not None:
+        capture.add(capture.leaf_index.get(id(leaf)), grad)
+        return
+    data = leaf._data
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
+    if grad.shape != data.shape:
+        grad = np.broadcast_to(grad, data.shape)
+    if leaf.grad is None:
+        if type(grad) is not np.ndarray or grad.base is not None or id(grad) in owned \
+                or not grad.flags.writeable:
+            grad = np.array(grad)
+        owned.add(id(grad))
+        leaf.grad = _function._Tensor._from_op(grad, None)
+    else:
+        total = leaf.grad._data + grad
+        leaf.grad._data = total if type(total) is np.ndarray else np.asarray(total)
+
+
 def run_backward(outputs, grads, retain_graph=False, capture=None):
     """Propagate ``grads`` (arrays) from ``outputs`` (Tensors) to the leaves.
 
@@ -66,16 +104,13 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
     and no ``.grad`` is touched, as ``autograd.grad`` does.
     """
     Tensor = _function._Tensor
-    captured = None
-    capture_leaf = capture_node = None
     if capture is not None:
-        captured = [None] * len(capture)
-        capture_leaf = {id(t): i for i, t in enumerate(capture) if t.grad_fn is None}
-        capture_node = {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
-
+        capture = _Capture(capture)
     pending = {}
     leaf_roots = []
+    owned = set()
     for out, grad in zip(outputs, grads):
+        owned.add(id(grad))
         node = out.grad_fn
         if node is None:
             leaf_roots.append((out, grad))
@@ -83,39 +118,15 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
             pending[node] = pending[node] + grad
         else:
             pending[node] = grad
-    roots = list(pending)
-    consumers = _count_consumers(roots)
-    ready = [node for node in roots if node not in consumers]
-    # arrays a leaf's .grad must not share: those already handed to a leaf in this pass, and
-    # the caller's own gradient arrays (backward(gradient=g) must not alias g)
-    owned = {id(grad) for grad in grads}
-
-    def deliver_to_leaf(leaf, grad):
-        if leaf._hooks:
-            grad = _run_hooks(leaf._hooks, grad)
-        if capture is not None:
-            index = capture_leaf.get(id(leaf))
-            if index is not None:
-                captured[index] = grad if captured[index] is None else captured[index] + grad
-            return
-        data = leaf._data
-        if grad.dtype != data.dtype:
-            grad = grad.astype(data.dtype)
-        if grad.shape != data.shape:
-            grad = np.broadcast_to(grad, data.shape)
-        if leaf.grad is None:
-            if type(grad) is not np.ndarray or grad.base is not None or id(grad) in owned \
-                    or not grad.flags.writeable:
-                grad = np.array(grad)
-            owned.add(id(grad))
-            leaf.grad = Tensor._from_op(grad, None)
-        else:
-            total = leaf.grad._data + grad
-            leaf.grad._data = total if type(total) is np.ndarray else np.asarray(total)
+    consumers = _count_consumers(pending)
+    ready = []
+    for node in pending:
+        if node not in consumers:
+            ready.append(node)
 
     for leaf, grad in leaf_roots:
         if leaf.requires_grad:
-            deliver_to_leaf(leaf, grad)
+            _deliver_to_leaf(leaf, grad, owned, capture)
 
     previous_mode = GradMode.enabled
     GradMode.enabled = False  # backward functions work on arrays; nothing here is recorded
@@ -123,9 +134,9 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
         while ready:
             node = ready.pop()
             grad = pending.pop(node)
-            if node.released:
+            parents, versions = node.parents, node.versions
+            if versions is None:
                 raise RuntimeError(FREED_GRAPH)
-            parents, needs, versions = node.parents, node.needs_input_grad, node.versions
             i = 0
             for parent in parents:
                 if isinstance(parent, Tensor) and parent._version != versions[i]:
@@ -133,9 +144,9 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
                 i += 1
             if node.hooks:
                 grad = _run_hooks(node.hooks, grad)
-            if capture_node is not None and node in capture_node:
-                index = capture_node[node]
-                captured[index] = grad if captured[index] is None else captured[index] + grad
+            if capture is not None and node in capture.node_index:
+                capture.add(capture.node_index[node], grad)
+            needs = node.needs_input_grad
             input_grads = node.backward(grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -146,7 +157,7 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
                     continue
                 child = parent.grad_fn
                 if child is None:
-                    deliver_to_leaf(parent, input_grad)
+                    _deliver_to_leaf(parent, input_grad, owned, capture)
                     continue
                 if child in pending:
                     pending[child] = pending[child] + input_grad
@@ -158,4 +169,4 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
                     ready.append(child)
     finally:
         GradMode.enabled = previous_mode
-    return captured
+    return None if capture is None else capture.grads

@@ -32,7 +32,6 @@ class Function:
     # subclasses without ``__slots__`` work the same, keeping their saved arrays in the dict.
     __slots__ = ("parents", "needs_input_grad", "versions", "__dict__")
     hooks = None
-    released = False
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -149,16 +148,24 @@ class Function:
     def __repr__(self):
         return f"<{self.name()}>"
 
+    @property
+    def released(self):
+        """Whether ``release()`` has dropped what forward saved (backward can't run again)."""
+        return getattr(self, "versions", ()) is None
+
     def release(self):
         """Drop what forward saved, once backward has run (keeps training memory flat)."""
         self.__dict__.clear()
-        for name in _saved_slots(type(self)):
+        names = _SAVED_SLOTS.get(type(self))
+        if names is None:
+            names = _saved_slots(type(self))
+        for name in names:
             try:
                 delattr(self, name)
             except AttributeError:
                 pass
         self.parents = ()
-        self.released = True
+        self.versions = None  # the mark the engine checks (see ``released``)
 
 
 _SAVED_SLOTS = {}
@@ -166,13 +173,11 @@ _SAVED_SLOTS = {}
 
 def _saved_slots(cls):
     """The ``__slots__`` names a Function subclass declared for its saved values (cached)."""
-    names = _SAVED_SLOTS.get(cls)
-    if names is None:
-        names = []
-        for klass in cls.__mro__:
-            if klass is Function:
-                break
-            slots = klass.__dict__.get("__slots__", ())
-            names.extend([slots] if isinstance(slots, str) else slots)
-        _SAVED_SLOTS[cls] = names
+    names = []
+    for klass in cls.__mro__:
+        if klass is Function:
+            break
+        slots = klass.__dict__.get("__slots__", ())
+        names.extend([slots] if isinstance(slots, str) else slots)
+    names = _SAVED_SLOTS[cls] = tuple(names)
     return names
