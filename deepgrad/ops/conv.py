@@ -13,6 +13,10 @@ memory, so no transpose copy is made; NumPy's elementwise ops keep that layout, 
 convolution reads its input channels-last without copying. The backward pass is two more
 GEMMs: dW₂ = dYᵀ @ cols and dcols = dY @ W₂, then col2im scatters dcols back onto the input
 with one strided add per kernel offset (a loop over KH·KW offsets, never over pixels).
+
+Few input channels (LeNet's 1 and 6): C-wide rows make narrow, slow GEMMs, so the layout is
+turned around — cols (C·KH·KW, N·O_h·O_w), out = W₂ @ cols as (O, N, O_h, O_w) memory, one
+wide GEMM for the whole batch in each direction.
 """
 
 import numpy as np
@@ -124,29 +128,27 @@ def _col2im(dcols, padded_hw, sh, sw, dh, dw):
     return dxp
 
 
-# Below this many input channels (and with enough output pixels) conv2d puts pixels on the
-# inner axis of its GEMM instead of channels; tests lower/raise it to exercise both paths.
-SPATIAL_INNER_MAX_CHANNELS = 4
+# Below this many input channels (and with enough output pixels) conv2d lays channels out
+# outermost, (C, N, H, W), and puts the batch's pixels on the inner axis of one wide GEMM,
+# instead of channels-last with C-wide rows (LeNet's 1- and 6-channel layers); tests
+# lower/raise it to exercise both paths.
+SPATIAL_INNER_MAX_CHANNELS = 16
 
 
 def _use_spatial_inner(c, pixels):
     return c < SPATIAL_INNER_MAX_CHANNELS and pixels >= 64
 
 
-def _pad_nchw(x, pads):
+def _pad_cnhw(x, pads):
+    """x (N, C, H, W) zero-padded, as an (N, C, Hp, Wp) view of channels-outer (C, N, Hp, Wp)
+    memory; x itself (whatever its layout) when there is no padding."""
     top, bottom, left, right = pads
     if not (top or bottom or left or right):
         return x
     n, c, h, w = x.shape
-    xp = _OUT.zeros((n, c, h + top + bottom, w + left + right), x.dtype)
-    xp[:, :, top:top + h, left:left + w] = x
-    return xp
-
-
-def _offset_nchw(xp, i, j, stride, dilation, oh, ow):
-    sh, sw = stride
-    dh, dw = dilation
-    return xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+    xp = _OUT.zeros((c, n, h + top + bottom, w + left + right), x.dtype)
+    xp[:, :, top:top + h, left:left + w] = x.transpose(1, 0, 2, 3)
+    return xp.transpose(1, 0, 2, 3)
 
 
 def _col2im_per_offset(g2, w2, shape, padded_hw, stride, dilation):
@@ -309,45 +311,53 @@ class Conv2d(Function):
         super().release()
 
     def _forward_spatial_inner(self, x, w, b, stride, pads, dilation, oh, ow):
-        """Few input channels, many pixels: cols (N, C·KH·KW, O_h·O_w) as ``unfold`` makes
-        them, so out[n] = W (O, C·KH·KW) @ cols[n] comes out (N, O, O_h·O_w) — plain NCHW."""
+        """Few input channels, many pixels: channels outermost. cols is (C·KH·KW, N·O_h·O_w)
+        (``unfold``'s rows with the batch folded into the pixels), so the whole batch is one
+        wide GEMM out = W (O, C·KH·KW) @ cols, coming out (O, N, O_h, O_w) in memory; the
+        output is an (N, O, O_h, O_w) view of it, which the next such layer reads in place."""
         n, c, h, wd = x.shape
         o, _, kh, kw = w.shape
-        xp = _pad_nchw(x, pads)
-        cols = _POOL.take((n, c, kh, kw, oh, ow), x.dtype)
+        xp = _pad_cnhw(x, pads)
+        cols = _POOL.take((c, kh, kw, n, oh, ow), x.dtype)
         self.pooled.append(cols)
         s0, s1, s2, s3 = xp.strides
         (sh, sw), (dh, dw) = stride, dilation
-        windows = as_strided(xp, cols.shape, (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw),
+        windows = as_strided(xp, cols.shape, (s1, s2 * dh, s3 * dw, s0, s2 * sh, s3 * sw),
                              writeable=False)
         np.copyto(cols, windows)  # one copy, not one per kernel offset
-        cols = cols.reshape(n, c * kh * kw, oh * ow)
+        del xp, windows  # a padded copy goes back to the output pool
+        cols = cols.reshape(c * kh * kw, n * oh * ow)
         w2 = w.reshape(o, c * kh * kw)
-        out = np.matmul(w2, cols, out=_OUT.empty((n, o, oh * ow), cols.dtype))
+        out = np.matmul(w2, cols, out=_OUT.empty((o, n * oh * ow), cols.dtype))
         if b is not None:
             out += b[:, None]
         self.cols, self.w2 = cols, w2
-        self.geom = (x.shape, w.shape, stride, dilation, pads, xp.shape, oh, ow)
+        self.geom = (x.shape, w.shape, stride, dilation, pads, oh, ow)
         self._keep_or_give()
-        return out.reshape(n, o, oh, ow)
+        return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def _backward_spatial_inner(self, grad):
-        (n, c, h, wd), (o, _, kh, kw), stride, dilation, pads, xp_shape, oh, ow = self.geom
-        g3 = grad.reshape(n, o, oh * ow)
+        (n, c, h, wd), (o, _, kh, kw), stride, dilation, pads, oh, ow = self.geom
+        g2 = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
         dx = dw = db = None
         if self.needs_input_grad[1]:
-            # Σ_n g[n] @ cols[n]ᵀ: one batched GEMM, then a sum over the small (N, O, CKK)
-            dw = np.matmul(g3, self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(o, c, kh, kw)
+            dw = (g2 @ self.cols.T).reshape(o, c, kh, kw)
         if self.needs_input_grad[2]:
-            db = g3.sum(axis=(0, 2))
+            db = g2.sum(axis=1)
         if self.needs_input_grad[0]:
-            dcols = np.matmul(self.w2.T, g3).reshape(n, c, kh, kw, oh, ow)
-            dxp = _OUT.zeros(xp_shape, grad.dtype)
+            # dcolsᵀ = W₂ᵀ dY as one GEMM, then col2im: one add of a (C, N, O_h, O_w) slab
+            # per kernel offset into the channels-outer padded gradient
+            dcols = np.matmul(self.w2.T, g2, out=_POOL.take(self.cols.shape, g2.dtype))
+            top, bottom, left, right = pads
+            dxp = _OUT.zeros((c, n, h + top + bottom, wd + left + right), grad.dtype)
+            slabs = dcols.reshape(c, kh, kw, n, oh, ow)
+            (sh, sw), (dh, dw_) = stride, dilation
             for i in range(kh):
+                rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
                 for j in range(kw):
-                    _offset_nchw(dxp, i, j, stride, dilation, oh, ow)[...] += dcols[:, :, i, j]
-            top, _, left, _ = pads
-            dx = dxp[:, :, top:top + h, left:left + wd]
+                    dxp[:, :, rows, j * dw_:j * dw_ + sw * (ow - 1) + 1:sw] += slabs[:, i, j]
+            _POOL.give(dcols)
+            dx = dxp[:, :, top:top + h, left:left + wd].transpose(1, 0, 2, 3)
         return dx, dw, db
 
     def _backward(self, grad):
