@@ -21,15 +21,26 @@ a mean μ and a covariance Σ:
   M = Σ₁^½ Σ₂ Σ₁^½ (symmetric, positive semi-definite), so Tr((Σ₁Σ₂)^½) = Σᵢ √λᵢ(M), with
   Σ₁^½ from ``numpy.linalg.eigh`` (eigenvalues clipped at 0 against round-off).
 
-These numbers depend on the classifier: compare models only under the same one, next to the
-same metric computed on real test images. The Inception network of the original IS/FID is
-replaced here by :func:`deepgrad.metrics.reference_classifier` (LeNet-5 on Fashion-MNIST).
+Without a classifier, from the pixels alone:
+
+* ``mean_pairwise_distance`` — the mean Euclidean distance between two different images of a
+  set, E_{i≠j} ||x_i − x_j||.
+* ``sample_diversity`` — that mean for generated images divided by the same mean for real ones:
+  about 1 when the generator varies as much as the data, near 0 when it has collapsed onto a
+  few outputs (mode collapse: every z gives the same image). A ratio well below 1 is the
+  classic symptom; a healthy ratio does not prove the modes are covered (noise is diverse too).
+
+The classifier-based numbers depend on the classifier: compare models only under the same one,
+next to the same metric computed on real test images. The Inception network of the original
+IS/FID is replaced here by :func:`deepgrad.metrics.reference_classifier` (LeNet-5 on
+Fashion-MNIST).
 """
 
 import numpy as np
 
 __all__ = ["inception_score", "classifier_confidence", "class_histogram", "class_evenness",
-           "sqrtm_psd", "feature_statistics", "frechet_distance", "frechet_feature_distance"]
+           "sqrtm_psd", "feature_statistics", "frechet_distance", "frechet_feature_distance",
+           "mean_pairwise_distance", "sample_diversity"]
 
 
 def _to_numpy(x):
@@ -136,3 +147,35 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
 def frechet_feature_distance(features_a, features_b):
     """:func:`frechet_distance` between the Gaussian fits of two feature sets (N, D)."""
     return frechet_distance(*feature_statistics(features_a), *feature_statistics(features_b))
+
+
+def _flat_images(x, name):
+    a = _to_numpy(x).astype(np.float64)
+    if a.ndim < 2 or a.shape[0] < 2:
+        raise ValueError(f"{name}: expected at least 2 images (N, ...), got shape {a.shape}")
+    return a.reshape(a.shape[0], -1)
+
+
+def mean_pairwise_distance(x):
+    """E_{i≠j} ||x_i − x_j|| over a set of N ≥ 2 images (or vectors) ``x`` (N, ...): the mean
+    of the N(N − 1)/2 distances, each from its differences (no Gram-matrix cancellation)."""
+    a = _flat_images(x, "mean_pairwise_distance")
+    n = len(a)
+    total = sum(np.sqrt(np.square(a[i + 1:] - a[i]).sum(1)).sum() for i in range(n - 1))
+    return float(total / (n * (n - 1) / 2))
+
+
+def sample_diversity(generated, real):
+    """``mean_pairwise_distance(generated) / mean_pairwise_distance(real)``: ~1 for a generator
+    as varied as the data, ~0 for a collapsed one. Both sets must have the same image shape."""
+    g_shape, r_shape = _to_numpy(generated).shape[1:], _to_numpy(real).shape[1:]
+    if g_shape != r_shape:
+        raise ValueError(f"sample_diversity: generated images {g_shape} and real images "
+                         f"{r_shape} differ in shape")
+    g = _flat_images(generated, "sample_diversity")
+    r = _flat_images(real, "sample_diversity")
+    spread = mean_pairwise_distance(r)
+    if spread == 0.0:
+        raise ValueError("sample_diversity: the real images are all identical (no spread to "
+                         "compare with)")
+    return mean_pairwise_distance(g) / spread

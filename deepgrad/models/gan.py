@@ -163,6 +163,7 @@ class GAN(nn.Module):
     task = "generative"
     conditional = False
     monitor = None  # no loss of the game measures sample quality: nothing to stop early on
+    check_diversity = True  # fit_generative logs the samples' diversity and warns of collapse
 
     def __init__(self, latent_dim=64, in_channels=1, image_size=28, hidden=(256, 512),
                  label_smoothing=0.0, lr=2e-4, betas=(0.5, 0.999), health_patience=100,

@@ -14,6 +14,7 @@ from deepgrad.train.callbacks import (
     LRSchedulerCallback,
     ModelCheckpoint,
     ProgressBar,
+    SampleDiversity,
     TensorBoardLogger,
     TerminateOnNaN,
 )
@@ -24,5 +25,5 @@ from deepgrad.train.trainer import Trainer, TrainingInterrupted, evaluate, fit, 
 
 __all__ = ["fit", "Trainer", "evaluate", "predict", "summary", "History", "metrics",
            "Callback", "CSVLogger", "EarlyStopping", "LRSchedulerCallback", "ModelCheckpoint",
-           "ProgressBar", "TensorBoardLogger", "TerminateOnNaN", "TrainingInterrupted",
-           "fit_generative", "GenerativeTrainer"]
+           "ProgressBar", "SampleDiversity", "TensorBoardLogger", "TerminateOnNaN",
+           "TrainingInterrupted", "fit_generative", "GenerativeTrainer"]

@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from deepgrad.train.callbacks.diversity import SampleDiversity
 from deepgrad.train.trainer import (
     TrainingInterrupted,
     TrainingLoop,
@@ -129,7 +130,7 @@ class GenerativeTrainer(TrainingLoop):
     step, history, callback states) exactly as if it had never stopped."""
 
     def __init__(self, model, optimizers=None, lr=None, callbacks=None, verbose=1,
-                 on_nan="stop", metadata=None):
+                 on_nan="stop", metadata=None, diversity="auto"):
         if not hasattr(model, "train_step"):
             raise TypeError(f"fit_generative: {type(model).__name__} has no train_step(x, y, "
                             f"optimizers); it is not a generative model (see "
@@ -140,6 +141,11 @@ class GenerativeTrainer(TrainingLoop):
         self.scheduler = None
         self._init_loop(callbacks, verbose, on_nan, metadata)
         self._running = {}
+        if diversity == "auto":  # GANs are watched for mode collapse unless told otherwise
+            diversity = SampleDiversity() if getattr(model, "check_diversity", False) else None
+        if diversity is not None and not any(isinstance(cb, SampleDiversity)
+                                             for cb in self.callbacks):
+            self.callbacks.append(diversity)
 
     def fit(self, train_data, val_data=None, epochs=1, batch_size=64, shuffle=True,
             steps_per_epoch=None, resume_from=None):
@@ -263,7 +269,7 @@ class GenerativeTrainer(TrainingLoop):
 
 def fit_generative(model, train_data, val_data=None, epochs=1, batch_size=64, optimizers=None,
                    lr=None, callbacks=None, verbose=1, on_nan="stop", shuffle=True,
-                   steps_per_epoch=None, metadata=None, resume_from=None):
+                   steps_per_epoch=None, metadata=None, resume_from=None, diversity="auto"):
     """Train a generative ``model`` (one that has ``train_step``) for ``epochs`` epochs;
     returns the :class:`~deepgrad.train.History`.
 
@@ -283,6 +289,9 @@ def fit_generative(model, train_data, val_data=None, epochs=1, batch_size=64, op
             for a ``check_health`` message) or ``'ignore'``.
         steps_per_epoch: at most this many batches per epoch.
         metadata: a dict saved in training checkpoints.
+        diversity: a :class:`~deepgrad.train.callbacks.SampleDiversity` that logs
+            ``diversity`` (generated vs real images' spread) each epoch and warns of mode
+            collapse; ``'auto'`` adds one for GANs (``model.check_diversity``), None none.
         resume_from: a training checkpoint (``ModelCheckpoint`` writes one each epoch) to
             continue from: the run ends with the weights an uninterrupted one would have.
 
@@ -293,7 +302,8 @@ def fit_generative(model, train_data, val_data=None, epochs=1, batch_size=64, op
         history["d_loss"], history["g_loss"], history.stop_reason
     """
     trainer = GenerativeTrainer(model, optimizers=optimizers, lr=lr, callbacks=callbacks,
-                                verbose=verbose, on_nan=on_nan, metadata=metadata)
+                                verbose=verbose, on_nan=on_nan, metadata=metadata,
+                                diversity=diversity)
     return trainer.fit(train_data, val_data, epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, steps_per_epoch=steps_per_epoch,
                        resume_from=resume_from)

@@ -189,7 +189,11 @@ class TrainingLoop:
                                                   for cb in schedulers):
             schedulers.insert(0, LRSchedulerCallback(self.scheduler))
         others = [cb for cb in self.callbacks if not isinstance(cb, LRSchedulerCallback)]
-        callbacks = [self.history] + schedulers + others
+        # callbacks that add numbers to an epoch's logs (SampleDiversity) run before History
+        # and the loggers, so that those record them
+        producers = [cb for cb in others if getattr(cb, "adds_logs", False)]
+        others = [cb for cb in others if not getattr(cb, "adds_logs", False)]
+        callbacks = producers + [self.history] + schedulers + others
         if self.verbose:
             callbacks.append(ProgressBar(self.verbose))
         return CallbackList(callbacks, trainer=self)
@@ -202,6 +206,7 @@ class TrainingLoop:
             self.epoch, self.global_step, self.history = 0, 0, History()
         self._resumed = False
         self.epochs = int(epochs)
+        self.train_loader = train_loader
         n = len(train_loader) if hasattr(train_loader, "__len__") else None
         self.steps_per_epoch = min(n, steps_per_epoch) if n and steps_per_epoch else (
             n or steps_per_epoch)

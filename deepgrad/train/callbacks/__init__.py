@@ -3,6 +3,7 @@
 from deepgrad.train.callbacks.base import Callback, CallbackList
 from deepgrad.train.callbacks.checkpoint import ModelCheckpoint
 from deepgrad.train.callbacks.csv_logger import CSVLogger
+from deepgrad.train.callbacks.diversity import SampleDiversity
 from deepgrad.train.callbacks.early_stopping import EarlyStopping
 from deepgrad.train.callbacks.lr_scheduler import LRSchedulerCallback
 from deepgrad.train.callbacks.progress import ProgressBar
@@ -11,5 +12,5 @@ from deepgrad.train.callbacks.terminate_on_nan import TerminateOnNaN
 from deepgrad.train.history import History
 
 __all__ = ["Callback", "CallbackList", "ModelCheckpoint", "CSVLogger", "EarlyStopping",
-           "LRSchedulerCallback", "ProgressBar", "TensorBoardLogger", "TerminateOnNaN",
-           "History"]
+           "LRSchedulerCallback", "ProgressBar", "SampleDiversity", "TensorBoardLogger",
+           "TerminateOnNaN", "History"]
