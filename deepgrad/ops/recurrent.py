@@ -81,7 +81,7 @@ def _pack(parts):
     flat = np.empty(sum(p.size for p in parts), dtype=parts[0].dtype)
     start = 0
     for p in parts:
-        flat[start:start + p.size] = p.ravel()
+        flat[start:start + p.size].reshape(p.shape)[...] = p  # one copy, also for strided p
         start += p.size
     return flat
 
@@ -127,7 +127,12 @@ class _LayerBase(Function):
         _POOL.give(*(getattr(self, name, None) for name in self._pooled))
         super().release()
 
-    def _prepare(self, x, reverse, batch_sizes):
+    def _prepare(self, x, reverse, batch_sizes, batch_first):
+        # batch_first = (input is (B, T, I), output is written (B, T, H)): the layer reads and
+        # writes batch-first data itself, in the copies it makes anyway (no transposes around it)
+        self.batch_first = batch_first
+        if batch_first[0]:
+            x = x.swapaxes(0, 1)
         T, B, _ = x.shape
         if reverse:
             x = x[::-1]
@@ -144,7 +149,17 @@ class _LayerBase(Function):
         _zero_inactive(y, self.sizes, self.packed)
         if self.reverse:
             y = y[::-1]
+        if self.batch_first[1]:
+            y = y.swapaxes(0, 1)
         return _pack([y, S[-1], *extra])
+
+    def _output_grads(self, grad, T, B, H, states):
+        """dL/dy as time-major (T, B, H) in processing order, then dL/d(final states)."""
+        y_shape = (B, T, H) if self.batch_first[1] else (T, B, H)
+        dy, *rest = _unpack(grad, [y_shape, *states])
+        if self.batch_first[1]:
+            dy = dy.swapaxes(0, 1)
+        return (dy[::-1] if self.reverse else dy), *rest
 
     def _input_grads(self, dA, w_ih):
         """dX = dA W_ih, dW_ih = dAᵀ X, db = Σ dA (all steps at once)."""
@@ -155,6 +170,8 @@ class _LayerBase(Function):
             dx = (dA2 @ w_ih).reshape(self.shape)
             if self.reverse:
                 dx = dx[::-1]
+            if self.batch_first[0]:
+                dx = dx.swapaxes(0, 1)
         return dx, dA2.T @ self.x2, dA2.sum(axis=0)
 
 
@@ -167,8 +184,8 @@ class RNNLayer(_LayerBase):
     """
 
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, reverse=False,
-                batch_sizes=None, record=True):
-        T, B, x2 = self._prepare(x, reverse, batch_sizes)
+                batch_sizes=None, record=True, batch_first=(False, False)):
+        T, B, x2 = self._prepare(x, reverse, batch_sizes, batch_first)
         H = w_hh.shape[0]
         A = _POOL.take((T * B, H), x.dtype)
         np.matmul(x2, w_ih.T, out=A)
@@ -201,9 +218,7 @@ class RNNLayer(_LayerBase):
     def backward(self, grad):
         S, sizes = self.S, self.sizes
         T, B, H = S.shape[0] - 1, S.shape[1], S.shape[2]
-        dy, dh_n = _unpack(grad, [(T, B, H), (B, H)])
-        if self.reverse:
-            dy = dy[::-1]
+        dy, dh_n = self._output_grads(grad, T, B, H, [(B, H)])
         hs = S[1:]
         dA = _POOL.take(hs.shape, hs.dtype)  # act' first, then dL/d(pre-activation) over it
         if self.relu:
@@ -240,8 +255,8 @@ class LSTMLayer(_LayerBase):
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None, reverse=False,
-                batch_sizes=None, record=True):
-        T, B, x2 = self._prepare(x, reverse, batch_sizes)
+                batch_sizes=None, record=True, batch_first=(False, False)):
+        T, B, x2 = self._prepare(x, reverse, batch_sizes, batch_first)
         H, P = w_ih.shape[0] // 4, w_hh.shape[1]
         W_ih = _permute_blocks(w_ih, _LSTM_ORDER)
         W_hh = _permute_blocks(w_hh, _LSTM_ORDER)
@@ -274,9 +289,7 @@ class LSTMLayer(_LayerBase):
         S, A, M, K, sizes = self.S, self.A, self.M, self.K, self.sizes
         T, B, P = S.shape[0] - 1, S.shape[1], S.shape[2]
         H = K.shape[2]
-        dy, dh_n, dc_n = _unpack(grad, [(T, B, P), (B, P), (B, H)])
-        if self.reverse:
-            dy = dy[::-1]
+        dy, dh_n, dc_n = self._output_grads(grad, T, B, P, [(B, P), (B, H)])
         f = A[..., 2 * H:3 * H]
         M4 = M.reshape(T, B, 4, H)
         # dL/d(pre-activations); M stays intact for a second backward (retain_graph)
@@ -388,8 +401,8 @@ class GRULayer(_LayerBase):
     """
 
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, batch_sizes=None,
-                record=True):
-        T, B, x2 = self._prepare(x, reverse, batch_sizes)
+                record=True, batch_first=(False, False)):
+        T, B, x2 = self._prepare(x, reverse, batch_sizes, batch_first)
         H = w_hh.shape[1]
         H2 = 2 * H
         dt = x.dtype
@@ -447,9 +460,7 @@ class GRULayer(_LayerBase):
     def backward(self, grad):
         S, D, sizes = self.S, self.D, self.sizes
         T, B, H = S.shape[0] - 1, S.shape[1], S.shape[2]
-        dy, dh_n = _unpack(grad, [(T, B, H), (B, H)])
-        if self.reverse:
-            dy = dy[::-1]
+        dy, dh_n = self._output_grads(grad, T, B, H, [(B, H)])
         Q = _POOL.take(D.shape, D.dtype, zero=self.packed)  # rows past an end take no part
         Q5, D5 = Q.reshape(T, B, 5, H), D.reshape(T, B, 5, H)
         dh = dh_n.copy()
@@ -504,41 +515,55 @@ def _records(*inputs):
     return GradMode.enabled and any(getattr(t, "requires_grad", False) for t in inputs)
 
 
+def _layout(x, batch_first):
+    """(T, B) of ``x`` and the output shape maker for a layer's ``batch_first`` pair."""
+    T, B = (x.shape[1], x.shape[0]) if batch_first[0] else (x.shape[0], x.shape[1])
+    return T, B, (lambda H: (B, T, H) if batch_first[1] else (T, B, H))
+
+
 def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False,
-              batch_sizes=None):
-    """One Elman RNN layer over a time-major input (T, B, I); returns (output, h_n)."""
-    T, B = x.shape[0], x.shape[1]
+              batch_sizes=None, batch_first=(False, False)):
+    """One Elman RNN layer over an input (T, B, I) ((B, T, I) with ``batch_first[0]``; the
+    output is (B, T, H) with ``batch_first[1]``); returns (output, h_n)."""
+    T, B, y_shape = _layout(x, batch_first)
     H = w_hh.shape[0]
     flat = RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, relu=nonlinearity == "relu",
                           reverse=reverse, batch_sizes=batch_sizes,
-                          record=_records(x, h0, w_ih, w_hh, b_ih, b_hh))
-    return _split(flat, [(T, B, H), (B, H)])
+                          record=_records(x, h0, w_ih, w_hh, b_ih, b_hh),
+                          batch_first=batch_first)
+    return _split(flat, [y_shape(H), (B, H)])
 
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False,
-               batch_sizes=None):
-    """One LSTM layer over a time-major input (T, B, I); returns (output, h_n, c_n)."""
-    T, B = x.shape[0], x.shape[1]
+               batch_sizes=None, batch_first=(False, False)):
+    """One LSTM layer over an input (T, B, I) (layouts as ``rnn_layer``); returns
+    (output, h_n, c_n)."""
+    T, B, y_shape = _layout(x, batch_first)
     H, P = w_ih.shape[0] // 4, w_hh.shape[1]
     flat = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=reverse,
                            batch_sizes=batch_sizes,
-                           record=_records(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr))
-    return _split(flat, [(T, B, P), (B, P), (B, H)])
+                           record=_records(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr),
+                           batch_first=batch_first)
+    return _split(flat, [y_shape(P), (B, P), (B, H)])
 
 
-def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
-    """One GRU layer over a time-major input (T, B, I); returns (output, h_n)."""
-    T, B = x.shape[0], x.shape[1]
+def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None,
+              batch_first=(False, False)):
+    """One GRU layer over an input (T, B, I) (layouts as ``rnn_layer``); returns
+    (output, h_n)."""
+    T, B, y_shape = _layout(x, batch_first)
     H = w_hh.shape[1]
     flat = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse,
                           batch_sizes=batch_sizes,
-                          record=_records(x, h0, w_ih, w_hh, b_ih, b_hh))
-    return _split(flat, [(T, B, H), (B, H)])
+                          record=_records(x, h0, w_ih, w_hh, b_ih, b_hh),
+                          batch_first=batch_first)
+    return _split(flat, [y_shape(H), (B, H)])
 
 
 def recurrent_stack(mode, x, hx, weights, num_layers, bidirectional, dropout=0.0,
-                    training=False, batch_sizes=None, nonlinearity="tanh"):
-    """Stacked (and optionally bidirectional) RNN/LSTM/GRU over a time-major input.
+                    training=False, batch_sizes=None, nonlinearity="tanh", batch_first=False):
+    """Stacked (and optionally bidirectional) RNN/LSTM/GRU over a time-major input (T, B, I),
+    or a batch-first one (B, T, I) with ``batch_first`` (then the output is (B, T, H) too).
 
     ``weights[layer * dirs + d]`` is the tuple (w_ih, w_hh, b_ih, b_hh[, w_hr]) of one layer and
     direction; ``hx`` is h0 (layers·dirs, B, H) or, for LSTM, (h0, c0). Dropout with
@@ -558,17 +583,19 @@ def recurrent_stack(mode, x, hx, weights, num_layers, bidirectional, dropout=0.0
             idx = layer * dirs + d
             w = weights[idx]
             reverse = d == 1
+            # the first layer reads a batch-first input, the last writes a batch-first output
+            layout = (batch_first and layer == 0, batch_first and layer == num_layers - 1)
+            opts = dict(reverse=reverse, batch_sizes=batch_sizes, batch_first=layout)
             if mode == "LSTM":
                 w_hr = w[4] if len(w) > 4 else None
                 y, h_n, c_n = lstm_layer(layer_input, h_all[idx], c_all[idx], w[0], w[1], w[2],
-                                         w[3], w_hr, reverse=reverse, batch_sizes=batch_sizes)
+                                         w[3], w_hr, **opts)
                 c_out.append(c_n)
             elif mode == "GRU":
-                y, h_n = gru_layer(layer_input, h_all[idx], *w[:4], reverse=reverse,
-                                   batch_sizes=batch_sizes)
+                y, h_n = gru_layer(layer_input, h_all[idx], *w[:4], **opts)
             else:
                 y, h_n = rnn_layer(layer_input, h_all[idx], *w[:4], nonlinearity=nonlinearity,
-                                   reverse=reverse, batch_sizes=batch_sizes)
+                                   **opts)
             outputs.append(y)
             h_out.append(h_n)
         layer_input = outputs[0] if dirs == 1 else cat(outputs, dim=2)

@@ -172,9 +172,7 @@ class RNNBase(Module):
             x = input
             if unbatched:
                 x = x.unsqueeze(1)
-            elif self.batch_first:
-                x = x.transpose(0, 1)
-            B = x.shape[1]
+            B = x.shape[0] if self.batch_first and not unbatched else x.shape[1]
             sorted_idx = unsorted_idx = None
         h_shape = (self.num_layers * dirs, B, real_hidden)
         c_shape = (self.num_layers * dirs, B, self.hidden_size)
@@ -215,9 +213,10 @@ class RNNBase(Module):
             hx = (h0, c0) if is_lstm else h0
         nonlinearity = "relu" if self.mode == "RNN_RELU" else "tanh"
         mode = "RNN" if self.mode.startswith("RNN") else self.mode
+        batch_first = bool(self.batch_first) and not packed and not unbatched
         output, hidden = recurrent_stack(mode, x, hx, self._weights(), self.num_layers,
                                          self.bidirectional, self.dropout, self.training,
-                                         batch_sizes, nonlinearity)
+                                         batch_sizes, nonlinearity, batch_first)
         if packed:
             from deepgrad.nn.utils.rnn import PackedSequence
             from deepgrad.ops.recurrent import padded_to_packed
@@ -235,8 +234,6 @@ class RNNBase(Module):
             output = output.squeeze(1)
             hidden = (hidden[0].squeeze(1), hidden[1].squeeze(1)) if is_lstm else \
                 hidden.squeeze(1)
-        elif self.batch_first:
-            output = output.transpose(0, 1)
         return output, hidden
 
 
