@@ -178,7 +178,8 @@ class CharTransformer(_Generator, nn.Module):
             self.positions.weight
         x = self.embedding(input) + table[start:start + n].unsqueeze(0)
         for i, layer in enumerate(self.encoder.layers):  # pre-norm layers, as in forward
-            x = x + _cached_self_attention(layer.self_attn, layer.norm1(x), cache, i)
+            x = x + _cached_self_attention(layer.self_attn, layer.norm1(x), cache, i,
+                                           self.max_len)
             x = x + layer._ff_block(layer.norm2(x), layer.dropout2)
         if self.encoder.norm is not None:
             x = self.encoder.norm(x)
@@ -187,34 +188,40 @@ class CharTransformer(_Generator, nn.Module):
 
 
 class _KVCache:
-    """Per layer, the keys and values (1, heads, positions, head_dim) of the positions seen."""
+    """Per layer, the keys and values of the positions seen: arrays (1, heads, max_len,
+    head_dim) filled up to ``length`` (written in place, so a new token copies only itself)."""
 
     def __init__(self, num_layers):
         self.keys, self.values, self.length = [None] * num_layers, [None] * num_layers, 0
 
 
-def _cached_self_attention(mha, x, cache, layer):
+def _cached_self_attention(mha, x, cache, layer, max_len):
     """Causal multi-head self-attention of the new positions ``x`` (1, n, E) (batch first)
-    over the cached positions and themselves; appends their keys and values to ``cache``.
-    The same projections and softmax(q kᵀ/√d) v as ``multi_head_attention_forward``."""
+    over the cached positions and themselves; stores their keys and values in ``cache``.
+    The same projections and softmax(q kᵀ/√d) v as ``multi_head_attention_forward``
+    (inference only: called under ``no_grad``)."""
     import deepgrad
     import deepgrad.nn.functional as F
 
     N, n, E = x.shape
     heads = mha.num_heads
     head_dim = E // heads
-    w = mha.in_proj_weight.chunk(3)
-    b = [None] * 3 if mha.in_proj_bias is None else mha.in_proj_bias.chunk(3)
-    q, k, v = (F.linear(x, w[j], b[j]).reshape(N, n, heads, head_dim).transpose(1, 2)
+    qkv = F.linear(x, mha.in_proj_weight, mha.in_proj_bias).numpy()
+    q, k, v = (qkv[..., j * E:(j + 1) * E].reshape(N, n, heads, head_dim).transpose(0, 2, 1, 3)
                for j in range(3))
-    if cache.keys[layer] is not None:
-        k = deepgrad.cat([cache.keys[layer], k], dim=2)
-        v = deepgrad.cat([cache.values[layer], v], dim=2)
-    cache.keys[layer], cache.values[layer] = k, v
-    S = k.shape[2]
-    # new position j (absolute S − n + j) sees keys 0 .. S − n + j
-    allowed = np.arange(S)[None, :] <= np.arange(S - n, S)[:, None]
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=deepgrad.from_numpy(allowed))
+    if cache.keys[layer] is None:
+        shape = (N, heads, max_len, head_dim)
+        cache.keys[layer], cache.values[layer] = np.empty(shape, qkv.dtype), \
+            np.empty(shape, qkv.dtype)
+    start, S = cache.length, cache.length + n
+    cache.keys[layer][:, :, start:S] = k
+    cache.values[layer][:, :, start:S] = v
+    keys, values = (deepgrad.from_numpy(c[:, :, :S]) for c in (cache.keys[layer],
+                                                               cache.values[layer]))
+    # new position j (absolute start + j) sees keys 0 .. start + j
+    allowed = np.arange(S)[None, :] <= np.arange(start, S)[:, None]
+    out = F.scaled_dot_product_attention(deepgrad.from_numpy(np.ascontiguousarray(q)), keys,
+                                         values, attn_mask=deepgrad.from_numpy(allowed))
     out = out.transpose(1, 2).reshape(N, n, E)
     return F.linear(out, mha.out_proj.weight, mha.out_proj.bias)
 

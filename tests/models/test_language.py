@@ -183,7 +183,7 @@ def test_generate_kv_cache_matches_the_uncached_pass(positions):
             np.testing.assert_allclose(logits.numpy(), full.numpy(), rtol=1e-10, atol=1e-12)
             if len(ids) <= model.max_len:
                 assert cache.length == len(ids)
-                assert tuple(cache.keys[1].shape) == (1, 2, len(ids), 8)
+                assert tuple(cache.keys[1].shape) == (1, 2, model.max_len, 8)
             ids.append(int(logits.numpy().argmax()))
             logits, cache = model._next_logits(ids, cache, 1)
     # float32, sampled: the same tokens for the same seed, before and after max_len
