@@ -168,6 +168,46 @@ def _col2im_per_offset(g2, w2, shape, padded_hw, stride, dilation):
     return dxp
 
 
+def _col2im_cnhw(g2, w2, shape, padded_hw, stride, dilation):
+    """dL/d(padded input) as (C, N, Hp, Wp) from g2 = dY (O, N·O_h·O_w) and W₂ (O, C·KH·KW):
+    dcolsᵀ = W₂ᵀ g2 as one GEMM, then one add per kernel offset of its (C, N, O_h, O_w) slab.
+
+    Stride 1 with finite weights: g2 is first zero-padded to the padded width Wp, so that
+    offset (i, j) of a whole image plane is one contiguous run shifted by i·D·Wp + j·D, and
+    each add moves runs of O_h·Wp values instead of O_w. The padding columns produce exact
+    zeros (0·w with w finite), which is all that lands where a run wraps into the next row."""
+    c, kh, kw, n, oh, ow = shape
+    hp, wp = padded_hw
+    (sh, sw), (dh, dw) = stride, dilation
+    o = g2.shape[0]
+    flat = sh == 1 and sw == 1 and np.isfinite(w2.sum())
+    if flat:
+        # one slack row per plane takes the last runs' overhang (zeros)
+        gp = _POOL.take((o, n, oh, wp), g2.dtype, zero=True)
+        gp[:, :, :, :ow] = g2.reshape(o, n, oh, ow)
+        g2 = gp.reshape(o, -1)
+    dcols = np.matmul(w2.T, g2, out=_POOL.take((c * kh * kw, g2.shape[1]), g2.dtype))
+    if flat:
+        _POOL.give(gp)
+        dxp = _OUT.zeros((c, n, (hp + 1) * wp), g2.dtype)
+        run = oh * wp
+        slabs = dcols.reshape(c, kh, kw, n, run)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * wp + j * dw
+                dxp[:, :, start:start + run] += slabs[:, i, j]
+        dxp = dxp.reshape(c, n, hp + 1, wp)[:, :, :hp]
+    else:
+        dxp = _OUT.zeros((c, n, hp, wp), g2.dtype)
+        slabs = dcols.reshape(c, kh, kw, n, oh, ow)
+        for i in range(kh):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            for j in range(kw):
+                dxp[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += slabs[:, i, j]
+    _POOL.give(dcols)
+    return dxp
+
+
 def _to_nchw(y_nhwc):
     return y_nhwc.transpose(0, 3, 1, 2)
 
@@ -345,18 +385,9 @@ class Conv2d(Function):
         if self.needs_input_grad[2]:
             db = g2.sum(axis=1)
         if self.needs_input_grad[0]:
-            # dcolsᵀ = W₂ᵀ dY as one GEMM, then col2im: one add of a (C, N, O_h, O_w) slab
-            # per kernel offset into the channels-outer padded gradient
-            dcols = np.matmul(self.w2.T, g2, out=_POOL.take(self.cols.shape, g2.dtype))
             top, bottom, left, right = pads
-            dxp = _OUT.zeros((c, n, h + top + bottom, wd + left + right), grad.dtype)
-            slabs = dcols.reshape(c, kh, kw, n, oh, ow)
-            (sh, sw), (dh, dw_) = stride, dilation
-            for i in range(kh):
-                rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-                for j in range(kw):
-                    dxp[:, :, rows, j * dw_:j * dw_ + sw * (ow - 1) + 1:sw] += slabs[:, i, j]
-            _POOL.give(dcols)
+            hp, wp = h + top + bottom, wd + left + right
+            dxp = _col2im_cnhw(g2, self.w2, (c, kh, kw, n, oh, ow), (hp, wp), stride, dilation)
             dx = dxp[:, :, top:top + h, left:left + wd].transpose(1, 0, 2, 3)
         return dx, dw, db
 

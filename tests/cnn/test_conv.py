@@ -94,6 +94,25 @@ def test_conv2d_dropped_taps_still_propagate_inf_and_nan():
     assert np.isnan(results[0][0][:, [1, 3]]).all() and not np.isfinite(results[0][1][2]).any()
 
 
+@pytest.mark.parametrize("pixels_inner", [True, False])
+def test_conv2d_input_gradient_with_non_finite_weights(pixels_inner, monkeypatch):
+    # 8×9 outputs: enough pixels for the channels-outer path, whose stride-1 col2im pads dY
+    # with zero columns; their 0·w lands where torch has no term, so inf/NaN weights must not
+    # add NaN there
+    monkeypatch.setattr(conv_ops, "SPATIAL_INNER_MAX_CHANNELS", 1000 if pixels_inner else 0)
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 3, 8, 9)), rng.standard_normal((4, 3, 3, 3))
+    w[1, 2, 0, 2], w[2, 0, 2, 0] = np.inf, np.nan
+    up = rng.standard_normal((2, 4, 8, 9))
+    grads = []
+    for lib in (deepgrad, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        (_F(lib).conv2d(xt, lib.tensor(w), padding=1) * lib.tensor(up)).sum().backward()
+        grads.append(xt.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)
+    assert np.isfinite(grads[1]).any() and not np.isfinite(grads[1]).all()
+
+
 @pytest.mark.parametrize("cfg", [dict(), dict(stride=2, padding=1), dict(padding="same",
                                  dilation=3), dict(groups=3, stride=3), dict(padding="valid")])
 def test_conv1d(cfg):
