@@ -94,9 +94,13 @@ class OutputPool:
         dtype = a.dtype if dtype is None else dtype
         if a.ndim < 2 or a.flags.c_contiguous:
             return self.empty(a.shape, dtype)
-        order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))
+        strides = a.strides
+        order = sorted(range(a.ndim), key=lambda i: -abs(strides[i]))
         out = self.empty([a.shape[i] for i in order], dtype)
-        return out.transpose(np.argsort(order))
+        inverse = [0] * a.ndim
+        for position, axis in enumerate(order):
+            inverse[axis] = position
+        return out.transpose(inverse)
 
     def zeros(self, shape, dtype):
         out = self.empty(shape, dtype)
