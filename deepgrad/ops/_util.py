@@ -18,6 +18,22 @@ def const(value, dtype):
     return array
 
 
+_ONES = {}
+
+
+def column_sums(rows):
+    """``rows.sum(axis=0)`` of a 2-D float array as one GEMV, ``ones(N) @ rows``: BLAS reads
+    the rows once, ~10x faster than NumPy's axis-0 reduction (linear's bias gradient)."""
+    key = (rows.shape[0], rows.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:  # one vector per batch size seen; keep the cache small
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(rows.shape[0], rows.dtype)
+        ones.flags.writeable = False
+    return ones @ rows
+
+
 def unbroadcast(grad, shape):
     """Sum ``grad`` down to ``shape``: the gradient of an operand that was broadcast."""
     if grad.shape == shape:

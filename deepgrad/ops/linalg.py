@@ -6,7 +6,7 @@ For C = A @ B the chain rule gives dA = dC @ Bᵀ and dB = Aᵀ @ dC, both one B
 import numpy as np
 
 from deepgrad.autograd.function import Function
-from deepgrad.ops._util import unbroadcast
+from deepgrad.ops._util import column_sums, unbroadcast
 
 
 def _matmul_shapes_error(op, a_shape, b_shape, detail):
@@ -117,7 +117,7 @@ class Linear(Function):
             else:
                 grad_w = grad.T @ x
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            grad_b = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if grad.ndim > 1 else grad
+            grad_b = column_sums(grad.reshape(-1, grad.shape[-1])) if grad.ndim > 1 else grad
         return grad_x, grad_w, grad_b
 
 
