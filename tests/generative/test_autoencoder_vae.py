@@ -414,3 +414,19 @@ def test_vae_test_elbo_within_2_percent_of_torch(conv):
     print(f"VAE {'conv' if conv else 'mlp'}: test -ELBO deepgrad {elbo['deepgrad']:.2f}, torch "
           f"{elbo['torch']:.2f}; train seconds {seconds}")
     assert abs(elbo["deepgrad"] - elbo["torch"]) <= 0.02 * elbo["torch"]
+
+
+@pytest.mark.slow
+def test_conv_vae_own_inits_agree_with_torch_on_average_over_seeds():
+    """The conv VAE with each framework's own initialisation and ε (1 epoch on 10,000 images,
+    78 steps): one seed can differ by ~10% (seed 0: deepgrad 369.7, torch 337.8), but that is
+    the seed-to-seed spread, not a difference of the frameworks: over seeds 0-4 the means agree
+    (measured 2026-12-02: deepgrad 357.6 ± 20.6, torch 356.6 ± 14.3, sample std), and the
+    per-seed differences fall on both sides."""
+    results = [train_vae_against_torch(True, n_train=10000, epochs=1, seed=seed)[0]
+               for seed in range(5)]
+    mine = np.array([r["deepgrad"] for r in results])
+    theirs = np.array([r["torch"] for r in results])
+    print(f"conv VAE own inits, seeds 0-4: deepgrad {mine.round(2)}, torch {theirs.round(2)}")
+    assert abs(mine.mean() - theirs.mean()) <= 0.02 * theirs.mean()
+    assert (mine > theirs).any() and (mine < theirs).any()
