@@ -197,3 +197,19 @@ def test_no_grad_outputs_survive_later_calls(mode):
     out, _ = m(deepgrad.randn(4, 2, 3, requires_grad=True))  # and a graph still trains
     out.sum().backward()
     assert m.weight_hh_l0.grad is not None
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_batch_first_with_initial_states(mode):
+    # batch-first layers read (B, T, I) and write (B, T, H) themselves (no transposes around)
+    extra = dict(proj_size=3) if mode == "LSTM" else {}
+    dg, th = twin(*CLASSES[mode], 4, 6, num_layers=3, bidirectional=True, batch_first=True,
+                  **extra)
+    xd, xt = pair(rng.standard_normal((2, 5, 4)))
+    hd, ht = pair(rng.standard_normal((6, 2, 3 if mode == "LSTM" else 6)))
+    if mode == "LSTM":
+        cd, ct = pair(rng.standard_normal((6, 2, 6)))
+        check(dg(xd, (hd, cd)), th(xt, (ht, ct)),
+              *module_leaves(dg, th, (xd, xt), (hd, ht), (cd, ct)))
+    else:
+        check(dg(xd, hd), th(xt, ht), *module_leaves(dg, th, (xd, xt), (hd, ht)))
