@@ -64,10 +64,12 @@ class OutputPool:
     reference to that base, so a base whose reference count is back to the pool's own is
     unused and its pages, already mapped, are handed out again: no page faults on the next
     step. Arrays under ``min_bytes`` (which malloc recycles by itself) are plain ``np.empty``;
-    at most ``keep`` bases are kept per (size, dtype), beyond that arrays are plain too."""
+    at most ``keep`` bases are kept per (size, dtype) and ``max_bytes`` in all, beyond that
+    arrays are plain too."""
 
-    def __init__(self, keep=8, min_bytes=1 << 17):
-        self.bases, self.keep, self.min_bytes = {}, keep, min_bytes
+    def __init__(self, keep=8, min_bytes=1 << 17, max_bytes=1 << 30):
+        self.bases, self.keep, self.min_bytes, self.max_bytes = {}, keep, min_bytes, max_bytes
+        self.kept_bytes = 0
 
     def empty(self, shape, dtype):
         shape = tuple(shape)
@@ -84,8 +86,9 @@ class OutputPool:
             if sys.getrefcount(base) <= _ONE_VIEW:
                 return view
         base = np.empty(size, dtype=dtype)
-        if len(bases) < self.keep:
+        if len(bases) < self.keep and self.kept_bytes + base.nbytes <= self.max_bytes:
             bases.append(base)
+            self.kept_bytes += base.nbytes
         return base.reshape(shape)
 
     def empty_like(self, a, dtype=None):

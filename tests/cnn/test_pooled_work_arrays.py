@@ -100,6 +100,9 @@ def test_output_pool_small_arrays_cap_and_layout():
     held = [pool.empty((512,), np.float32) for _ in range(4)]
     assert len(pool.bases[(512, np.dtype("f4"))]) == 2
     assert len({a.ctypes.data for a in held}) == 4
+    capped = OutputPool(min_bytes=0, max_bytes=3000)
+    held = [capped.empty((100,), np.float64) for _ in range(5)]  # 800 bytes each
+    assert len(capped.bases[(100, np.dtype("f8"))]) == 3 and capped.kept_bytes == 2400
     nhwc = np.zeros((2, 8, 8, 4), np.float32).transpose(0, 3, 1, 2)
     like = pool.empty_like(nhwc)
     assert like.shape == nhwc.shape and like.strides == nhwc.strides
