@@ -447,11 +447,12 @@ class GRULayer(_LayerBase):
                 if bs < B:
                     S[k + 1, bs:] = S[k, bs:]
         out = self._outputs(S)
+        _POOL.give(A)  # backward needs only S and D
         if not record:  # no node will hold this call: its work arrays go back now
-            _POOL.give(A, S)
+            _POOL.give(S)
             return out
-        self.S, self.A, self.D = S, A, D
-        self._pooled = ("S", "A", "D")
+        self.S, self.D = S, D
+        self._pooled = ("S", "D")
         self.W_ih = _permute_blocks(w_ih, _GRU_IN_ORDER)
         self.w_hh = w_hh
         self.has_bias = b_ih is not None
