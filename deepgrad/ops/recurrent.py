@@ -41,6 +41,7 @@ import numpy as np
 from deepgrad.autograd.function import Function
 from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.ops._buffers import POOL as _POOL
+from deepgrad.ops._util import column_sums
 
 __all__ = ["rnn_layer", "lstm_layer", "gru_layer", "recurrent_stack"]
 
@@ -172,7 +173,7 @@ class _LayerBase(Function):
                 dx = dx[::-1]
             if self.batch_first[0]:
                 dx = dx.swapaxes(0, 1)
-        return dx, dA2.T @ self.x2, dA2.sum(axis=0)
+        return dx, dA2.T @ self.x2, column_sums(dA2)
 
 
 class RNNLayer(_LayerBase):
@@ -477,7 +478,7 @@ class GRULayer(_LayerBase):
         Qhh = Q2[:, H:4 * H]
         dw_hh = Qhh.T @ S[:-1].reshape(T * B, H)
         dw_ih = _permute_blocks(dw_ih, _GRU_IN_BACK)
-        db_hh = Qhh.sum(axis=0) if self.has_bias else None
+        db_hh = column_sums(Qhh) if self.has_bias else None
         _POOL.give(Q)
         if not self.has_bias:
             return dx, dh, dw_ih, dw_hh, None, None
