@@ -58,11 +58,12 @@ def save_grid(images, path, nrow):
 
 
 class SaveWeights(Callback):
-    """Every ``every`` steps and at the end: write the model's weights to ``path`` with
-    ``meta`` plus the step count and the training seconds so far."""
+    """Every ``every`` steps and at the end: write the model's weights to ``path`` (None: don't)
+    with ``meta`` plus the step count and the training seconds so far; stop training after
+    ``max_steps`` steps (None: run all epochs)."""
 
-    def __init__(self, path, meta, every=None):
-        self.path, self.meta, self.every = path, meta, every
+    def __init__(self, path, meta, every=None, max_steps=None):
+        self.path, self.meta, self.every, self.max_steps = path, meta, every, max_steps
         self.steps, self.start = 0, None
 
     def on_train_begin(self, logs=None):
@@ -72,6 +73,8 @@ class SaveWeights(Callback):
         self.steps += 1
         if self.path and self.every and self.steps % self.every == 0:
             self.save()
+        if self.max_steps is not None and self.steps >= self.max_steps:
+            self.trainer.stop_training = True
 
     def on_train_end(self, logs=None):
         if self.path:
@@ -87,7 +90,7 @@ class SaveWeights(Callback):
 def main(epochs=1, limit=None, conditional=False, sampler="ddpm", steps=None, eta=0.0,
          guidance=0.0, schedule="linear", batch_size=64, lr=None, n=64, out="ddpm_samples.png",
          steps_per_epoch=None, verbose=1, seed=0, save=None, base_channels=16,
-         channel_mults=(1, 2, 4), ema=None, save_every=None):
+         channel_mults=(1, 2, 4), ema=None, save_every=None, max_steps=None):
     dg.manual_seed(seed)
     x, y = load_fashion_mnist(limit)
     kwargs = dict(in_channels=1, image_size=28, num_classes=10 if conditional else None,
@@ -100,13 +103,13 @@ def main(epochs=1, limit=None, conditional=False, sampler="ddpm", steps=None, et
     meta = {"task": "generative", "model": "ddpm", "model_kwargs": kwargs,
             "dataset": "fashion-mnist", "class_names": FashionMNIST.classes,
             "input_shape": [1, 28, 28]}
-    saver = SaveWeights(save, meta, save_every)
+    saver = SaveWeights(save, meta, save_every, max_steps)
     start = time.perf_counter()
     history = fit_generative(model, (x, y), epochs=epochs, batch_size=batch_size, lr=lr,
                              verbose=verbose, steps_per_epoch=steps_per_epoch, callbacks=[saver])
     seconds = time.perf_counter() - start
-    steps_done = (steps_per_epoch or -(-len(x) // batch_size)) * len(history["loss"])
-    print(f"trained {len(history['loss'])} epoch(s) in {seconds:.0f} s "
+    steps_done = saver.steps
+    print(f"trained {steps_done} steps ({len(history['loss'])} epoch(s)) in {seconds:.0f} s "
           f"({seconds / max(len(history['loss']), 1):.0f} s/epoch, "
           f"{seconds / max(steps_done, 1):.2f} s/step); loss per epoch: "
           + ", ".join(f"{v:.4f}" for v in history["loss"]))
@@ -144,6 +147,8 @@ if __name__ == "__main__":
     parser.add_argument("--save", default=None, help="write the weights to this .safetensors")
     parser.add_argument("--save-every", type=int, default=None,
                         help="also write --save every N training steps")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="stop after N training steps in all (default: all epochs)")
     parser.add_argument("--base-channels", type=int, default=16,
                         help="U-Net channels at full resolution (default 16)")
     parser.add_argument("--channel-mults", default="1,2,4",
@@ -155,4 +160,4 @@ if __name__ == "__main__":
     main(args.epochs, args.limit, args.conditional, args.sampler, args.steps, args.eta,
          args.guidance, args.schedule, args.batch_size, args.lr, args.n, args.out,
          args.steps_per_epoch, args.verbose, args.seed, args.save, args.base_channels, mults,
-         args.ema, args.save_every)
+         args.ema, args.save_every, args.max_steps)

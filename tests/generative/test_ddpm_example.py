@@ -68,6 +68,21 @@ def test_save_weights_writes_the_state_dict(tmp_path):
     assert all(np.array_equal(state[k], expected[k]) for k in state)
 
 
+def test_save_weights_stops_after_max_steps():
+    example = _example()
+    trainer = types.SimpleNamespace(model=ddpm(base_channels=8, channel_mults=(1, 2)),
+                                    stop_training=False)
+    saver = example.SaveWeights(None, {}, max_steps=3)
+    saver.set_trainer(trainer)
+    saver.on_train_begin()
+    for batch in range(2):
+        saver.on_batch_end(batch)
+    assert not trainer.stop_training
+    saver.on_batch_end(2)
+    assert trainer.stop_training and saver.steps == 3
+    saver.on_train_end()  # no path: nothing written, no error
+
+
 @pytest.mark.slow  # loads the data set, trains, samples and writes two grids: ~15 s
 @pytest.mark.skipif(not HAVE_DATA, reason="Fashion-MNIST files not installed")
 def test_example_small_unet_with_ema_is_sampled_by_the_cli(tmp_path, capsys):
@@ -78,8 +93,8 @@ def test_example_small_unet_with_ema_is_sampled_by_the_cli(tmp_path, capsys):
     model, history = _example().main(
         epochs=1, limit=32, conditional=True, sampler="ddim", steps=2, guidance=2.0,
         batch_size=16, n=10, out=str(grid), verbose=0, save=str(weights), base_channels=8,
-        channel_mults=(1, 2), ema=0.9, save_every=1)
-    assert len(history["loss"]) == 1 and grid.exists()
+        channel_mults=(1, 2), ema=0.9, save_every=1, max_steps=3)
+    assert len(history["loss"]) == 1 and grid.exists()  # 32 images: 2 steps, before max_steps
     assert model.model.channel_mults == (1, 2) and model.model.base_channels == 8
     state, meta = _state.load_weights(str(weights))
     assert meta["train_steps"] == 2 and meta["model_kwargs"]["ema_decay"] == 0.9
