@@ -94,7 +94,9 @@ class OutputPool:
     def empty_like(self, a, dtype=None):
         """``np.empty_like(a)``: the axes laid out in memory in a's order (a channels-last
         view gets a channels-last array)."""
-        dtype = a.dtype if dtype is None else dtype
+        dtype = a.dtype if dtype is None else np.dtype(dtype)
+        if a.size * dtype.itemsize < self.min_bytes:
+            return np.empty_like(a, dtype=dtype)  # small: malloc recycles it (layout kept)
         if a.ndim < 2 or a.flags.c_contiguous:
             return self.empty(a.shape, dtype)
         strides = a.strides
