@@ -2,6 +2,7 @@
 them, augmented batches that are crops/flips of the images, and clear errors."""
 
 import csv
+import os
 
 import numpy as np
 import pytest
@@ -113,3 +114,21 @@ def test_train_a_resnet_with_augmentation(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "resnet8 (" in text and "augment crop,flip" in text and "test accuracy:" in text
     assert (tmp_path / "r" / "model.safetensors").exists()
+
+
+# issue 4's small-ResNet run, the command recorded in benchmarks/RESULTS.md (2026-12-02): it
+# reaches 91.92%, NOT the issue's 93% bar -- 8 epochs are too few for this 78k-parameter net
+# (its augmented train accuracy, 91.9%, is no higher than the test accuracy)
+RESNET8_FASHION_MNIST = ["train", "resnet8", "--dataset", "fashion-mnist", "--epochs", "8",
+                         "--batch-size", "128", "--optimizer", "sgd", "--lr", "0.2",
+                         "--momentum", "0.9", "--weight-decay", "5e-4", "--scheduler",
+                         "onecycle", "--augment", "crop,flip", "--val-split", "0"]
+
+
+@pytest.mark.slow  # 67 min on one shared core under load 4-9; ~35 min on a quiet core
+def test_resnet8_fashion_mnist_8_epochs(tmp_path, capsys):
+    if not os.path.isdir("/usr/share/datasets/fashion-mnist"):
+        pytest.skip("Fashion-MNIST files not installed")
+    assert main(RESNET8_FASHION_MNIST + ["--out", str(tmp_path), "-q", "--no-plot"]) == 0
+    accuracy = float(capsys.readouterr().out.split("test accuracy: ")[1].split()[0])
+    assert accuracy >= 0.915  # measured 0.9192 at seed 0
