@@ -29,9 +29,10 @@ Implementation notes. The LSTM uses σ(a) = 1/(1 + e^(−a)) and tanh(a) = 2σ(2
 rows pre-scaled by −1 (σ gates) and −2 (the g gate), so that one ``exp``, one add and one
 reciprocal over the contiguous (B, 4H) block give all four gates of a step (NumPy's ``exp``
 costs about half its ``tanh``); the GRU does the same for its r and z rows (n needs r first,
-so it has its own ``tanh``). Internally the LSTM gates are kept in the order (o, i, f, g) so
-that the three σ gates are contiguous in forward and the three gates multiplied by dL/dc are
-contiguous in backward. When a node is recorded, each step also forms its backward factors
+so it has its own ``tanh``). The LSTM keeps PyTorch's gate order (i, f, g, o): the three
+gates multiplied by dL/dc are contiguous in backward, and σ' is formed over the whole block
+(its g part then overwritten), so no weight or gradient needs reordering. When a node is
+recorded, each step also forms its backward factors
 (everything that does not depend on dL/dh) while its gates are in cache, so that backward
 does one multiply or two per step besides its GEMM.
 """
@@ -45,8 +46,6 @@ from deepgrad.ops._util import column_sums
 
 __all__ = ["rnn_layer", "lstm_layer", "gru_layer", "recurrent_stack"]
 
-_LSTM_ORDER = (3, 0, 1, 2)  # internal block k holds PyTorch's gate _LSTM_ORDER[k] (i,f,g,o)
-_LSTM_BACK = (1, 2, 3, 0)  # inverse permutation
 
 
 def _permute_blocks(w, order):
@@ -55,11 +54,12 @@ def _permute_blocks(w, order):
 
 
 def _lstm_scaled(w, H):
-    """A copy of ``w`` (internal gate order o, i, f, g) with the σ rows negated and the g rows
-    times −2, so that 1/(1 + exp(row · x)) is σ of the σ gates and σ(2·) of g (exact scalings)."""
+    """A copy of ``w`` (gate blocks i, f, g, o) with the σ rows negated and the g rows times −2,
+    so that 1/(1 + exp(row · x)) is σ of the σ gates and σ(2·) of g (exact scalings)."""
     w = np.array(w, copy=True)
-    w[:3 * H] *= -1
-    w[3 * H:] *= -2
+    w[:2 * H] *= -1
+    w[2 * H:3 * H] *= -2
+    w[3 * H:] *= -1
     return w
 
 
@@ -251,7 +251,7 @@ class LSTMLayer(_LayerBase):
 
     With ``record`` (a graph will run backward through this node) each step also forms, while
     its gates are in cache, the factors of the gate gradients that do not depend on dL/dh:
-    M = (σ'(o) tanh c, σ'(i) g, σ'(f) c_prev, (1 − g²) i) and K = o (1 − tanh² c), so backward
+    M = (σ'(i) g, σ'(f) c_prev, (1 − g²) i, σ'(o) tanh c) and K = o (1 − tanh² c), so backward
     only multiplies them by dL/dh and dL/dc step by step.
     """
 
@@ -259,14 +259,12 @@ class LSTMLayer(_LayerBase):
                 batch_sizes=None, record=True, batch_first=(False, False)):
         T, B, x2 = self._prepare(x, reverse, batch_sizes, batch_first)
         H, P = w_ih.shape[0] // 4, w_hh.shape[1]
-        W_ih = _permute_blocks(w_ih, _LSTM_ORDER)
-        W_hh = _permute_blocks(w_hh, _LSTM_ORDER)
         A = _POOL.take((T * B, 4 * H), x.dtype)
-        np.matmul(x2, _lstm_scaled(W_ih, H).T, out=A)
+        np.matmul(x2, _lstm_scaled(w_ih, H).T, out=A)
         if b_ih is not None:
-            A += _lstm_scaled(_permute_blocks(b_ih + b_hh, _LSTM_ORDER), H)
+            A += _lstm_scaled(b_ih + b_hh, H)
         A = A.reshape(T, B, 4 * H)
-        whhT = _lstm_scaled(W_hh, H).T
+        whhT = _lstm_scaled(w_hh, H).T
         dt, packed = x.dtype, self.packed
         S = _POOL.take((T + 1, B, P), dt)
         R = _POOL.take((T, B, H), dt, zero=packed) if w_hr is not None else None
@@ -282,7 +280,7 @@ class LSTMLayer(_LayerBase):
             return out
         self.S, self.A, self.R, self.M, self.K = S, A, R, M, K
         self._pooled = ("S", "A", "R", "M", "K")
-        self.W_ih, self.W_hh, self.w_hr = W_ih, W_hh, w_hr
+        self.w_ih, self.w_hh, self.w_hr = w_ih, w_hh, w_hr
         self.has_bias = b_ih is not None
         return out
 
@@ -291,7 +289,7 @@ class LSTMLayer(_LayerBase):
         T, B, P = S.shape[0] - 1, S.shape[1], S.shape[2]
         H = K.shape[2]
         dy, dh_n, dc_n = self._output_grads(grad, T, B, P, [(B, P), (B, H)])
-        f = A[..., 2 * H:3 * H]
+        f = A[..., H:2 * H]
         M4 = M.reshape(T, B, 4, H)
         # dL/d(pre-activations); M stays intact for a second backward (retain_graph)
         dA = _POOL.take(M.shape, M.dtype, zero=self.packed)  # rows past an end take no part
@@ -312,28 +310,25 @@ class LSTMLayer(_LayerBase):
             dck = dc[:bs]
             np.multiply(d, K[k, :bs], out=tmp[:bs])
             dck += tmp[:bs]  # dc += dh ⊙ o ⊙ (1 − tanh²c)
-            np.multiply(d, M[k, :bs, :H], out=dA[k, :bs, :H])  # do_pre = dh ⊙ tanh c ⊙ σ'(o)
-            np.multiply(dck[:, None, :], M4[k, :bs, 1:], out=dA4[k, :bs, 1:])  # di, df, dg_pre
+            np.multiply(dck[:, None, :], M4[k, :bs, :3], out=dA4[k, :bs, :3])  # di, df, dg_pre
+            np.multiply(d, M[k, :bs, 3 * H:], out=dA[k, :bs, 3 * H:])  # do_pre = dh tanh c σ'(o)
             np.multiply(dck, f[k, :bs], out=dck)
-            np.matmul(dA[k, :bs], self.W_hh, out=dh[:bs])
-        dx, dw_ih, db = self._input_grads(dA, self.W_ih)
+            np.matmul(dA[k, :bs], self.w_hh, out=dh[:bs])
+        dx, dw_ih, db = self._input_grads(dA, self.w_ih)
         dA2 = dA.reshape(T * B, 4 * H)
         dw_hh = dA2.T @ S[:-1].reshape(T * B, P)
-        dw_ih = _permute_blocks(dw_ih, _LSTM_BACK)
-        dw_hh = _permute_blocks(dw_hh, _LSTM_BACK)
         dw_hr = None
         if proj and self.needs_input_grad[7]:
             dw_hr = DH.reshape(T * B, P).T @ self.R.reshape(T * B, H)
         _POOL.give(dA)
         if not self.has_bias:
             return dx, dh, dc, dw_ih, dw_hh, None, None, dw_hr
-        db = _permute_blocks(db, _LSTM_BACK)
         return dx, dh, dc, dw_ih, dw_hh, db, db.copy(), dw_hr
 
 
 def _lstm_steps(A, S, c, R, whhT, w_hr, sizes, M=None, K=None):
     """The LSTM recurrence in place: A[k] holds step k's scaled input projection (see
-    ``_lstm_scaled``) and becomes its gates (o, i, f, g); S receives h, ``c`` (B, H) is the
+    ``_lstm_scaled``) and becomes its gates (i, f, g, o); S receives h, ``c`` (B, H) is the
     cell state, updated step by step. With M and K, also each step's backward factors (see
     ``LSTMLayer``)."""
     B, H = c.shape
@@ -349,18 +344,17 @@ def _lstm_steps(A, S, c, R, whhT, w_hr, sizes, M=None, K=None):
         a += tmp[:bs]
         np.exp(a, out=a)
         a += one
-        np.reciprocal(a, out=a)  # σ for o, i, f; σ(2·) for g
-        o, i, f, g = a[:, :H], a[:, H:H2], a[:, H2:H3], a[:, H3:]
+        np.reciprocal(a, out=a)  # σ for i, f, o; σ(2·) for g
+        i, f, g, o = a[:, :H], a[:, H:H2], a[:, H2:H3], a[:, H3:]
         g *= 2
         g -= one  # tanh(x) = 2σ(2x) − 1
         ck, igk = c[:bs], ig[:bs]
         if M is not None:
             m = M[k, :bs]
-            m3 = m[:, :H3]
-            np.subtract(one, a[:, :H3], out=m3)
-            m3 *= a[:, :H3]  # σ' = σ(1 − σ) for o, i, f
-            m[:, H:H2] *= g
-            m[:, H2:H3] *= ck  # c_prev
+            np.subtract(one, a, out=m)
+            m *= a  # σ' = σ(1 − σ) for i, f, o (the g block is overwritten below)
+            m[:, :H] *= g
+            m[:, H:H2] *= ck  # c_prev
         ck *= f
         np.multiply(i, g, out=igk)
         ck += igk  # c' = f ⊙ c + i ⊙ g
@@ -369,10 +363,10 @@ def _lstm_steps(A, S, c, R, whhT, w_hr, sizes, M=None, K=None):
         hk = S[k + 1, :bs] if R is None else R[k, :bs]
         np.multiply(o, tc, out=hk)  # o ⊙ tanh c' (h', or what W_hr projects to h')
         if M is not None:
-            mg = m[:, H3:]
+            mg = m[:, H2:H3]
             np.multiply(igk, g, out=mg)
             np.subtract(i, mg, out=mg)  # (1 − g²) i = i − (i g) g
-            m[:, :H] *= tc
+            m[:, H3:] *= tc
             kk = K[k, :bs]
             np.multiply(hk, tc, out=kk)
             np.subtract(o, kk, out=kk)  # o (1 − tanh² c') = o − (o tanh c') tanh c'
