@@ -16,6 +16,7 @@ RESULTS.md for a measured epoch time)
 """
 
 import argparse
+import inspect
 import time
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 import deepgrad as dg
 from deepgrad import nn, optim
 from deepgrad.datasets import FashionMNIST
-from deepgrad.models import get_model, lenet5
+from deepgrad.models import MODELS, get_model, lenet5
 from deepgrad.train import Callback, evaluate, fit
 
 
@@ -52,7 +53,7 @@ class RandomHorizontalFlip(Callback):
 
 
 def main(epochs=15, activation="relu", lr=0.05, batch_size=128, limit=None, verbose=1,
-         model_name="lenet5", steps_per_epoch=None, width=64):
+         model_name="lenet5", steps_per_epoch=None, width=None):
     dg.manual_seed(0)
     x_train, y_train, x_test, y_test = load_fashion_mnist()
     if limit:
@@ -63,8 +64,13 @@ def main(epochs=15, activation="relu", lr=0.05, batch_size=128, limit=None, verb
     if model_name == "lenet5":
         model = lenet5(num_classes=10, activation=activation)
     else:
-        extra = {"width": width} if model_name.startswith("resnet") else {}
-        model = get_model(model_name, num_classes=10, in_channels=1, small_input=True, **extra)
+        # the ImageNet-style zoo models need small_input for 28×28; the CIFAR-style ResNets
+        # (resnet8/20/...) are small-input by design and take no such flag
+        builder = MODELS.get(model_name)
+        accepted = inspect.signature(builder).parameters if builder else {}
+        extra = {key: value for key, value in (("small_input", True), ("width", width))
+                 if key in accepted and value is not None}
+        model = get_model(model_name, num_classes=10, in_channels=1, **extra)
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     start = time.perf_counter()
@@ -88,7 +94,8 @@ if __name__ == "__main__":
     parser.add_argument("--activation", default="relu", choices=["relu", "tanh"])
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--model", default="lenet5")
-    parser.add_argument("--width", type=int, default=64, help="ResNet stem channels")
+    parser.add_argument("--width", type=int, default=None,
+                        help="ResNet stem channels (default: the model's own)")
     parser.add_argument("--steps-per-epoch", type=int, default=None,
                         help="stop each epoch early (to time a model)")
     args = parser.parse_args()
