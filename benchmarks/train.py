@@ -89,7 +89,7 @@ def run_workload(name, make, x, y, warmup, steps, rounds):
 
     import deepgrad
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # the same threads as NumPy
     results = {"deepgrad": [], "torch": [], "fit": []}
     for _ in range(rounds):  # alternate the frameworks: the machine is noisy
         results["deepgrad"].append(_time_steps(make(deepgrad, x, y)[0], warmup, steps))
