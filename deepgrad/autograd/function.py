@@ -51,16 +51,6 @@ class Function:
                 requires = False
             result = node.forward(a, **options) if options else node.forward(a)
             first_only = True
-        elif count == 2:
-            a, b = inputs
-            requires = False
-            if isinstance(a, Tensor):
-                requires = a.requires_grad
-                a = a._data
-            if isinstance(b, Tensor):
-                requires = requires or b.requires_grad
-                b = b._data
-            result = node.forward(a, b, **options) if options else node.forward(a, b)
         elif count == 3 and not isinstance(inputs[1], Tensor) and not isinstance(inputs[2], Tensor):
             a, b, c = inputs  # a tensor and two options (dims, keepdim...): reductions, shapes
             if isinstance(a, Tensor):
@@ -70,8 +60,8 @@ class Function:
                 requires = False
             result = node.forward(a, b, c, **options) if options else node.forward(a, b, c)
             first_only = True
-        elif count == 3:
-            a, b, c = inputs  # e.g. linear's input, weight and bias
+        elif count == 2 or count == 3:  # binary ops; linear's input, weight and bias
+            a, b = inputs[0], inputs[1]
             requires = False
             if isinstance(a, Tensor):
                 requires = a.requires_grad
@@ -79,10 +69,14 @@ class Function:
             if isinstance(b, Tensor):
                 requires = requires or b.requires_grad
                 b = b._data
-            if isinstance(c, Tensor):
-                requires = requires or c.requires_grad
-                c = c._data
-            result = node.forward(a, b, c, **options) if options else node.forward(a, b, c)
+            if count == 2:
+                result = node.forward(a, b, **options) if options else node.forward(a, b)
+            else:
+                c = inputs[2]
+                if isinstance(c, Tensor):
+                    requires = requires or c.requires_grad
+                    c = c._data
+                result = node.forward(a, b, c, **options) if options else node.forward(a, b, c)
         else:
             arrays = list(inputs)
             requires = False
