@@ -107,3 +107,23 @@ def test_example_small_unet_with_ema_is_sampled_by_the_cli(tmp_path, capsys):
     out = tmp_path / "cli.png"
     assert cli(["sample", str(weights), "--n", "4", "--steps", "2", "--out", str(out)]) == 0
     assert out.exists() and "from ddpm" in capsys.readouterr().out
+
+
+@pytest.mark.slow  # ~35 CPU-minutes of training (1400 steps of batch 64), then 200 samples
+@pytest.mark.skipif(not HAVE_DATA, reason="Fashion-MNIST files not installed")
+def test_conditional_ddpm_draws_the_requested_class(tmp_path):
+    """Issue 6's bar: the reference classifier assigns the requested class to ≥ 80% of the
+    samples of the class-conditional DDPM (the run in benchmarks/RESULTS.md: guidance w = 4,
+    DDIM in 50 steps, the EMA of the weights)."""
+    pytest.importorskip("matplotlib")
+    from deepgrad.metrics import reference_classifier
+
+    model, _ = _example().main(
+        epochs=2, conditional=True, sampler="ddim", steps=2, guidance=4.0, n=10,
+        out=str(tmp_path / "grid.png"), verbose=0, base_channels=8, channel_mults=(1, 4, 8),
+        ema=0.995, max_steps=1400)
+    labels = np.arange(200) % 10
+    dg.manual_seed(0)
+    images = np.concatenate([model.sample(100, labels=labels[i:i + 100].tolist(),
+                                          sampler="ddim", steps=50).numpy() for i in (0, 100)])
+    assert reference_classifier().accuracy(images, labels) >= 0.80
