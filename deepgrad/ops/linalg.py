@@ -158,27 +158,99 @@ def outer(input, vec2):
 
 
 def einsum(equation, *operands):
-    """Einstein summation; the gradient of each operand is another einsum."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    """Einstein summation (``torch.einsum``): ``einsum("bij,bjk->bik", a, b)``.
+
+    Supports implicit output (the letters used once, in alphabetical order), ``...`` for
+    broadcast leading dims, repeated letters in one operand (``"ii->"`` is the trace, ``"ii->i"``
+    the diagonal), size-1 dims broadcasting against any size, and the sublist form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])``. The gradient of each operand is again an einsum:
+    the output's gradient contracted with the other operands.
+    """
+    if not isinstance(equation, str):  # sublist form: operand, sublist, operand, sublist...
+        equation, operands = _sublist_equation((equation,) + operands)
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return Einsum.apply(equation, *operands)
 
 
+def _sublist_equation(args):
+    def letters(sublist):
+        return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sublist)
+
+    operands = args[0:-1:2] if len(args) % 2 else args[0::2]
+    equation = ",".join(letters(s) for s in args[1::2])
+    if len(args) % 2:
+        equation += "->" + letters(args[-1])
+    return equation, tuple(operands)
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _einsum_plan(equation, shapes):
+    """Rewrite ``equation`` with explicit letters only: ``...`` becomes spare letters, and a
+    size-1 dim that broadcasts against a larger size of its letter is squeezed out of its
+    operand. Returns (terms, output, squeezed shapes)."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        more = "more" if len(shapes) > len(terms) else "fewer"
+        raise RuntimeError(f"einsum(): {more} operands were provided than specified in the "
+                           f"equation {equation!r}")
+    spare = iter(c for c in _LETTERS if c not in equation)
+    ellipsis_dims = []
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        named = len(term.replace("...", ""))
+        if "..." not in term and named != len(shape) or named > len(shape):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({named}) does not match "
+                f"the number of dimensions ({len(shape)}) for operand {i}"
+                + ("" if "..." in term else " and no ellipsis was given"))
+        ellipsis_dims.append(len(shape) - named if "..." in term else 0)
+    ell = "".join(next(spare) for _ in range(max(ellipsis_dims, default=0)))
+    terms = [t.replace("...", ell[len(ell) - n:] if n else "") for t, n in zip(terms, ellipsis_dims)]
+    if arrow:  # an explicit output without '...' sums the broadcast dims
+        output = rhs.replace("...", ell)
+    else:
+        once = [c for c in set("".join(terms)) if "".join(terms).count(c) == 1 and c not in ell]
+        output = ell + "".join(sorted(once, key=_LETTERS.index))
+    sizes = {}
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        for c, n in zip(term, shape):
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+            elif n not in (1, sizes[c]):
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which "
+                                   f"does not broadcast with previously seen size {sizes[c]}")
+    for c in output:
+        if c not in sizes:
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation "
+                               f"for any input operand")
+    squeezed = []
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        keep = [j for j, c in enumerate(term) if shape[j] != 1 or sizes[c] == 1]
+        terms[i] = "".join(term[j] for j in keep)
+        squeezed.append(tuple(shape[j] for j in keep))
+    return terms, output, squeezed
+
+
 class Einsum(Function):
     def forward(self, equation, *arrays):
-        equation = equation.replace(" ", "")
-        if "->" not in equation:
-            inputs = equation
-            letters = sorted(c for c in set(inputs.replace(",", "")) if inputs.count(c) == 1)
-            equation = inputs + "->" + "".join(letters)
-        if "." in equation:
-            raise NotImplementedError("einsum: ellipsis is not supported")
-        self.equation, self.arrays = equation, arrays
-        return np.asarray(np.einsum(equation, *arrays, optimize=True))
+        dtype = arrays[0].dtype if arrays else None
+        for a in arrays:
+            if a.dtype != dtype:
+                raise RuntimeError(f"einsum(): expected all operands to have the same dtype, but "
+                                   f"got {dtype} and {a.dtype}")
+        terms, output, shapes = _einsum_plan(equation, [a.shape for a in arrays])
+        self.original_shapes = [a.shape for a in arrays]
+        arrays = tuple(a.reshape(s) for a, s in zip(arrays, shapes))
+        self.terms, self.output, self.arrays = terms, output, arrays
+        subscripts = ",".join(terms) + "->" + output
+        return np.asarray(np.einsum(subscripts, *arrays, optimize=len(arrays) > 1))
 
     def backward(self, grad):
-        inputs, output = self.equation.split("->")
-        terms = inputs.split(",")
+        terms, output = self.terms, self.output
         grads = [None]
         for i, term in enumerate(terms):
             if not self.needs_input_grad[i + 1]:
@@ -186,15 +258,20 @@ class Einsum(Function):
                 continue
             others = [t for j, t in enumerate(terms) if j != i]
             arrays = [a for j, a in enumerate(self.arrays) if j != i]
-            # letters of this operand missing from the rest are summed: broadcast them back
+            unique = "".join(dict.fromkeys(term))
+            # letters of this operand missing everywhere else were summed: broadcast them back
             present = set(output + "".join(others))
-            kept = "".join(c for c in term if c in present)
-            g = np.einsum(",".join([output] + others) + "->" + kept, grad, *arrays, optimize=True)
-            if kept != term:
-                shape = self.arrays[i].shape
-                expand = [term.index(c) for c in term if c not in present]
-                g = np.broadcast_to(np.expand_dims(g, expand), shape)
-            grads.append(np.ascontiguousarray(g).astype(self.arrays[i].dtype, copy=False))
+            kept = "".join(c for c in unique if c in present)
+            subscripts = ",".join([output] + others) + "->" + kept
+            g = np.einsum(subscripts, grad, *arrays, optimize=len(arrays) > 0)
+            size = dict(zip(term, self.arrays[i].shape))
+            if kept != unique:
+                g = np.expand_dims(g, tuple(j for j, c in enumerate(unique) if c not in present))
+                g = np.broadcast_to(g, [size[c] for c in unique])
+            if unique != term:  # a repeated letter (trace, diagonal): g lands on the diagonal
+                full = np.zeros(self.arrays[i].shape, dtype=grad.dtype)
+                np.einsum(term + "->" + unique, full)[...] = g
+                g = full
+            g = np.ascontiguousarray(g).reshape(self.original_shapes[i])
+            grads.append(g.astype(self.arrays[i].dtype, copy=False))
         return tuple(grads)
-
-
