@@ -14,10 +14,15 @@ from deepgrad.optim import lr_scheduler, swa_utils
 from deepgrad.optim.adadelta import Adadelta
 from deepgrad.optim.adagrad import Adagrad
 from deepgrad.optim.adam import Adam
+from deepgrad.optim.adamax import Adamax
 from deepgrad.optim.adamw import AdamW
+from deepgrad.optim.asgd import ASGD
+from deepgrad.optim.nadam import NAdam
 from deepgrad.optim.optimizer import Optimizer
+from deepgrad.optim.radam import RAdam
 from deepgrad.optim.rmsprop import RMSprop
+from deepgrad.optim.rprop import Rprop
 from deepgrad.optim.sgd import SGD
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD",
-           "lr_scheduler", "swa_utils"]
+__all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]

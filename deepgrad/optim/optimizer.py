@@ -403,3 +403,41 @@ def _lerp_(start, end, weight, tmp):
     else:
         np.multiply(tmp, 1 - weight, out=tmp)
         np.subtract(end, tmp, out=start)
+
+
+def _scalar_state(value):
+    """A 0-d float32 state tensor (``step``, ``mu_product``...), PyTorch's scalar dtype."""
+    return Tensor._from_op(np.array(value, dtype=np.float32), None)
+
+
+def _to_scalar(value):
+    """A hyper-parameter as a Python float (a 1-element Tensor lr is allowed)."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError("Tensor hyper-parameters must be 1-element")
+        return float(value.item())
+    return value
+
+
+def _check_adam_like(lr, betas, eps, weight_decay):
+    """The argument checks Adam's relatives share, with PyTorch's messages."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _square_avg_(avg, grad, beta, tmp):
+    """``avg ← β avg + (1 - β) g²`` in place (PyTorch's ``mul_(β).addcmul_(g, g, 1 - β)``)."""
+    np.multiply(avg, beta, out=avg)
+    np.multiply(grad, 1 - beta, out=tmp)
+    np.multiply(tmp, grad, out=tmp)
+    np.add(avg, tmp, out=avg)

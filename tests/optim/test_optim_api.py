@@ -1,0 +1,287 @@
+"""The optimizers added to match torch.optim (NAdam, RAdam, Adamax, ASGD, Rprop, Adafactor,
+LBFGS) and swa_utils.SWALR, each checked against torch step by step in float64.
+
+Two kinds of check: a small MLP trained by both libraries from the same weights (real
+gradients from backward, two param groups with different lrs), compared after every step; and
+the state dict (keys, values, dtypes, groups) compared with torch's, then round-tripped.
+"""
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import deepgrad
+from deepgrad import optim
+
+RTOL, ATOL = 1e-10, 1e-12
+STEPS = 30
+
+
+# ----- a small model, built identically in both libraries ----------------------------------
+def _mlp_weights(seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((6, 4)) * 0.5, rng.standard_normal(6) * 0.1,
+            rng.standard_normal((3, 6)) * 0.5, rng.standard_normal(3) * 0.1]
+
+
+def _data(seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((16, 4)), rng.standard_normal((16, 3))
+
+
+def _params(lib, weights):
+    if lib is deepgrad:
+        return [deepgrad.nn.Parameter(deepgrad.tensor(w.copy())) for w in weights]
+    return [torch.nn.Parameter(torch.tensor(w.copy())) for w in weights]
+
+
+def _loss(lib, params, x, y):
+    w1, b1, w2, b2 = params
+    x, y = lib.tensor(x), lib.tensor(y)
+    hidden = (x @ w1.T + b1).tanh()
+    return ((hidden @ w2.T + b2 - y) ** 2).mean()
+
+
+def _groups(params, lrs):
+    """Two groups (first layer, second layer) with different lrs (``None``: the default)."""
+    groups = [{"params": params[:2]}, {"params": params[2:]}]
+    for group, lr in zip(groups, lrs):
+        if lr is not None:
+            group["lr"] = lr
+    return groups
+
+
+def _pair(name, kwargs, lrs=(None, None)):
+    weights = _mlp_weights()
+    dg_p, th_p = _params(deepgrad, weights), _params(torch, weights)
+    dg_opt = getattr(optim, name)(_groups(dg_p, lrs), **kwargs)
+    th_opt = getattr(torch.optim, name)(_groups(th_p, lrs), **kwargs)
+    return dg_p, th_p, dg_opt, th_opt
+
+
+def _backward(lib, opt, params, x, y):
+    opt.zero_grad()
+    loss = _loss(lib, params, x, y)
+    loss.backward()
+    return loss
+
+
+def assert_params_close(dg_p, th_p, where):
+    for i, (a, b) in enumerate(zip(dg_p, th_p)):
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=RTOL, atol=ATOL,
+                                   err_msg=f"param {i} {where}")
+
+
+def _as_numpy(value):
+    if isinstance(value, deepgrad.Tensor):
+        return value._data
+    if isinstance(value, torch.Tensor):
+        return value.numpy()
+    return np.asarray(value)
+
+
+def assert_state_close(dg_opt, th_opt):
+    dg_sd, th_sd = dg_opt.state_dict(), th_opt.state_dict()
+    assert sorted(dg_sd["state"]) == sorted(th_sd["state"])
+    for index, th_state in th_sd["state"].items():
+        dg_state = dg_sd["state"][index]
+        assert list(dg_state) == list(th_state), (list(dg_state), list(th_state))
+        for key, value in th_state.items():
+            if isinstance(value, torch.Tensor):
+                assert isinstance(dg_state[key], deepgrad.Tensor), key
+                assert dg_state[key].dtype == np.dtype(str(value.dtype).split(".")[1]), key
+            np.testing.assert_allclose(_as_numpy(dg_state[key]), _as_numpy(value), rtol=RTOL,
+                                       atol=ATOL, err_msg=f"state[{index}][{key!r}]")
+    for dg_group, th_group in zip(dg_sd["param_groups"], th_sd["param_groups"]):
+        assert dg_group == th_group
+
+
+def _torch_state_as_numpy(sd):
+    def convert(v):
+        if isinstance(v, torch.Tensor):
+            return v.numpy().copy()
+        if isinstance(v, list):
+            return [convert(x) for x in v]
+        return v
+    return {"state": {i: {k: convert(v) for k, v in s.items()} for i, s in sd["state"].items()},
+            "param_groups": copy.deepcopy(sd["param_groups"])}
+
+
+# ----- the first-order optimizers -------------------------------------------------------------
+CASES = [
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"lr": 0.01, "momentum_decay": 0.05, "betas": (0.8, 0.99), "maximize": True}),
+    ("NAdam", {"lr": 0.01, "betas": (0.3, 0.9), "eps": 1e-4, "foreach": False}),
+    ("RAdam", {}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "betas": (0.9, 0.8), "maximize": True}),  # ρ_t ≤ 5 throughout
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.99), "eps": 1e-3, "capturable": False}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.01, "weight_decay": 0.1}),
+    ("Adamax", {"lr": 0.01, "betas": (0.2, 0.5), "maximize": True, "eps": 1e-3}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "weight_decay": 0.1, "t0": 10}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.1, "alpha": 0.5, "t0": 3, "maximize": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)}),
+    ("Rprop", {"lr": 0.001, "maximize": True}),
+    ("Adafactor", {}),
+    ("Adafactor", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adafactor", {"lr": 0.05, "beta2_decay": -0.5, "eps": (1e-6, 1e-2), "d": 2.0}),
+    ("Adafactor", {"lr": 0.02, "maximize": True, "d": 1.0, "eps": (None, 0.1)}),
+]
+
+
+def _ids(case):
+    name, kwargs = case
+    return name + "-" + "-".join(f"{k}={v}" for k, v in kwargs.items())
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_trains_mlp_like_torch(case):
+    name, kwargs = case
+    dg_p, th_p, dg_opt, th_opt = _pair(name, kwargs, lrs=(None, 0.03))
+    x, y = _data()
+    for step in range(STEPS):
+        dg_loss = _backward(deepgrad, dg_opt, dg_p, x, y)
+        th_loss = _backward(torch, th_opt, th_p, x, y)
+        assert abs(dg_loss.item() - th_loss.item()) <= 1e-10 * max(1.0, abs(th_loss.item()))
+        if step % 9 == 4:  # a parameter without a gradient is skipped by both
+            dg_p[3].grad, th_p[3].grad = None, None
+        dg_opt.step()
+        th_opt.step()
+        assert_params_close(dg_p, th_p, f"after step {step}")
+    assert_state_close(dg_opt, th_opt)
+
+
+def _resume(lib, name, params, state_dict):
+    """A fresh optimizer over copies of ``params`` (built with another lr: the loaded groups
+    bring theirs) that loads ``state_dict``."""
+    copies = _params(lib, [_as_numpy(p.detach()) for p in params])
+    opt = getattr(lib.optim, name)(_groups(copies, (None, None)), lr=123.0)
+    opt.load_state_dict(copy.deepcopy(state_dict))
+    return copies, opt
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_state_dict_round_trip_and_torch_state_loads(case):
+    """Resuming from a state dict continues as torch does when it resumes: from deepgrad's own
+    dict, and from torch's (tensors as arrays). Loading casts floating state other than
+    ``step`` to the parameter's dtype in both libraries (so a float32 ``mu_product`` or
+    ``eta`` becomes float64 here, as in torch)."""
+    name, kwargs = case
+    dg_p, th_p, dg_opt, th_opt = _pair(name, kwargs, lrs=(0.02, None))
+    x, y = _data()
+    for _ in range(5):
+        _backward(deepgrad, dg_opt, dg_p, x, y)
+        _backward(torch, th_opt, th_p, x, y)
+        dg_opt.step()
+        th_opt.step()
+    th_sd = th_opt.state_dict()
+    tracks = [(deepgrad, *_resume(deepgrad, name, dg_p, dg_opt.state_dict())),
+              (deepgrad, *_resume(deepgrad, name, th_p, _torch_state_as_numpy(th_sd))),
+              (torch, *_resume(torch, name, th_p, th_sd))]
+    assert tracks[0][2].param_groups[1]["lr"] == dg_opt.param_groups[1]["lr"]
+    for step in range(5):
+        for lib, params, opt in tracks:
+            _backward(lib, opt, params, x, y)
+            opt.step()
+        assert_params_close(tracks[0][1], tracks[2][1], f"resumed step {step}")
+        assert_params_close(tracks[1][1], tracks[2][1], f"resumed from torch, step {step}")
+    assert_state_close(tracks[0][2], tracks[2][2])
+    assert_state_close(tracks[1][2], tracks[2][2])
+
+
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "Adafactor"])
+def test_float32_stays_float32_and_updates_in_place(name):
+    p = deepgrad.nn.Parameter(deepgrad.randn(5, 3))
+    q = deepgrad.nn.Parameter(deepgrad.randn(3))
+    opt = getattr(optim, name)([p, q], lr=0.01)
+    data, version = p._data, p._version
+    for _ in range(3):
+        p.grad, q.grad = deepgrad.randn(5, 3), deepgrad.randn(3)
+        opt.step()
+    assert p._data is data and p.dtype == np.float32 and p._version == version + 3
+    th_opt = getattr(torch.optim, name)([torch.nn.Parameter(torch.randn(5, 3))], lr=0.01)
+    tp = th_opt.param_groups[0]["params"][0]
+    tp.grad = torch.randn(5, 3)
+    th_opt.step()
+    for key, value in th_opt.state[tp].items():
+        assert opt.state[p][key].dtype == np.dtype(str(value.dtype).split(".")[1]), key
+
+
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "Adafactor"])
+def test_gradient_of_wrong_shape_is_a_clear_error(name):
+    p = deepgrad.nn.Parameter(deepgrad.randn(3, 2))
+    p.grad = deepgrad.randn(2)
+    opt = getattr(optim, name)([p], lr=0.1)
+    with pytest.raises(RuntimeError, match=r"shape \(3, 2\) has a gradient of shape \(2,\)"):
+        opt.step()
+
+
+def test_tensor_lr_matches_torch():
+    for name in ["NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "Adafactor"]:
+        dg = deepgrad.nn.Parameter(deepgrad.tensor(np.arange(6.0).reshape(2, 3)))
+        th = torch.nn.Parameter(torch.tensor(np.arange(6.0).reshape(2, 3)))
+        dg_opt = getattr(optim, name)([dg], lr=deepgrad.tensor(0.05))
+        th_opt = getattr(torch.optim, name)([th], lr=torch.tensor(0.05))
+        for i in range(3):
+            g = np.cos(np.arange(6.0) + i).reshape(2, 3)
+            dg.grad, th.grad = deepgrad.tensor(g), torch.tensor(g)
+            dg_opt.step()
+            th_opt.step()
+        # a float32 0-d lr: compare at float32 precision
+        np.testing.assert_allclose(dg._data, th.detach().numpy(), rtol=1e-6, err_msg=name)
+
+
+def _same_error(make):
+    with pytest.raises(Exception) as th_info:
+        make(torch)
+    with pytest.raises(Exception) as dg_info:
+        make(deepgrad)
+    assert type(dg_info.value) is type(th_info.value), (dg_info.value, th_info.value)
+    assert str(dg_info.value) == str(th_info.value)
+
+
+def _param(lib):
+    return (deepgrad.nn.Parameter(deepgrad.randn(2)) if lib is deepgrad
+            else torch.nn.Parameter(torch.randn(2)))
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("NAdam", {"lr": -1.0}),
+    ("NAdam", {"betas": (1.0, 0.9)}),
+    ("NAdam", {"momentum_decay": -0.1}),
+    ("NAdam", {"weight_decay": -0.1}),
+    ("RAdam", {"eps": -1.0}),
+    ("RAdam", {"betas": (0.9, 1.0)}),
+    ("Adamax", {"lr": -0.1}),
+    ("Adamax", {"betas": (-0.1, 0.9)}),
+    ("ASGD", {"lr": -0.1}),
+    ("ASGD", {"weight_decay": -0.1}),
+    ("Rprop", {"etas": (1.0, 1.2)}),
+    ("Rprop", {"etas": (0.5, 0.9)}),
+    ("Rprop", {"lr": -1.0}),
+    ("Adafactor", {"lr": -1.0}),
+    ("Adafactor", {"beta2_decay": 0.5}),
+    ("Adafactor", {"eps": (-1.0, 1e-3)}),
+    ("Adafactor", {"eps": (None, -1.0)}),
+    ("Adafactor", {"d": 0.5}),
+    ("Adafactor", {"weight_decay": -1.0}),
+    ("LBFGS", {"lr": -1.0}),
+])
+def test_bad_arguments_raise_like_torch(name, kwargs):
+    _same_error(lambda lib: getattr(lib.optim, name)([_param(lib)], **kwargs))
+
+
+def test_public_names():
+    for name in ["NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "LBFGS", "Adafactor"]:
+        assert name in optim.__all__ and hasattr(torch.optim, name)
+        assert getattr(optim, name).__module__.startswith("deepgrad.optim")
+    assert "SWALR" in optim.swa_utils.__all__
