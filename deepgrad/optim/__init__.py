@@ -12,6 +12,7 @@
 
 from deepgrad.optim import lr_scheduler, swa_utils
 from deepgrad.optim.adadelta import Adadelta
+from deepgrad.optim.adafactor import Adafactor
 from deepgrad.optim.adagrad import Adagrad
 from deepgrad.optim.adam import Adam
 from deepgrad.optim.adamax import Adamax
@@ -24,5 +25,5 @@ from deepgrad.optim.rmsprop import RMSprop
 from deepgrad.optim.rprop import Rprop
 from deepgrad.optim.sgd import SGD
 
-__all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
+__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
            "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]
