@@ -2,8 +2,9 @@
 
 from deepgrad.nn.module import Module
 from deepgrad.ops import dropout as D
+from deepgrad.ops.activation_extra import feature_alpha_dropout
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -51,3 +52,10 @@ class AlphaDropout(_DropoutNd):
 
     def forward(self, input):
         return D.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels of (N, C, *) inputs (SELU networks with convolutions)."""
+
+    def forward(self, input):
+        return feature_alpha_dropout(input, self.p, self.training)
