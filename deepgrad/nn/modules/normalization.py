@@ -1,4 +1,5 @@
-"""``LayerNorm`` and ``GroupNorm`` (math in ``ops.norm``)."""
+"""``LayerNorm``, ``GroupNorm``, ``RMSNorm``, ``LocalResponseNorm`` (math in ``ops.norm`` and
+``ops.norm_extra``)."""
 
 import numbers
 
@@ -9,9 +10,10 @@ from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn.module import Module
 from deepgrad.nn.parameter import Parameter
 from deepgrad.ops.norm import group_norm, layer_norm
+from deepgrad.ops.norm_extra import local_response_norm, rms_norm
 from deepgrad.tensor import _check_device
 
-__all__ = ["LayerNorm", "GroupNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 class LayerNorm(Module):
@@ -101,3 +103,55 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """y = x / √(mean(x²) + ε) · γ over the trailing ``normalized_shape`` dims (no centring,
+    no bias); ``eps=None`` uses the machine epsilon of the input's dtype."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        _check_device(device)
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=_dtype))
+        else:
+            self.register_parameter("weight", None)
+
+    @no_grad()
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight._data[...] = 1
+            self.weight._bump_version()
+
+    def forward(self, input):
+        try:
+            return rms_norm(input, self.normalized_shape, self.weight, self.eps)
+        except RuntimeError as error:
+            raise RuntimeError(f"{self._describe()}: {error}") from None
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """AlexNet's LRN: each channel divided by (k + α/n Σ x² over n neighbouring channels)^β."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        try:
+            return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+        except ValueError as error:
+            raise ValueError(f"{self._describe()}: {error}") from None
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
