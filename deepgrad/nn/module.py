@@ -355,6 +355,8 @@ class Module:
                 continue
             value = state_dict[key]
             array = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if array.shape != target.shape and hasattr(target, "materialize"):
+                target.materialize(array.shape)  # a lazy module's UninitializedParameter
             if array.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{tuple(array.shape)} from checkpoint, the shape in current model "
