@@ -12,6 +12,26 @@ from deepgrad.ops.activation import (  # noqa: F401
     softplus,
     tanh,
 )
+from deepgrad.ops.activation_extra import (  # noqa: F401
+    celu,
+    channel_shuffle,
+    feature_alpha_dropout,
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    mish,
+    prelu,
+    rrelu,
+    selu,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from deepgrad.ops.affine import bilinear, maxout  # noqa: F401
 from deepgrad.ops.attention import (  # noqa: F401
     multi_head_attention_forward,
@@ -25,6 +45,12 @@ from deepgrad.ops.conv import (  # noqa: F401
     fold,
     unfold,
 )
+from deepgrad.ops.distance import (  # noqa: F401
+    cosine_similarity,
+    normalize,
+    pairwise_distance,
+    pdist,
+)
 from deepgrad.ops.dropout import (  # noqa: F401
     alpha_dropout,
     dropout,
@@ -33,6 +59,7 @@ from deepgrad.ops.dropout import (  # noqa: F401
     dropout3d,
 )
 from deepgrad.ops.embedding import embedding, one_hot  # noqa: F401
+from deepgrad.ops.embedding_bag import embedding_bag  # noqa: F401
 from deepgrad.ops.linalg import linear  # noqa: F401
 from deepgrad.ops.loss import (  # noqa: F401
     binary_cross_entropy,
@@ -45,7 +72,21 @@ from deepgrad.ops.loss import (  # noqa: F401
     nll_loss,
     smooth_l1_loss,
 )
+from deepgrad.ops.loss_extra import (  # noqa: F401
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from deepgrad.ops.norm import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
+from deepgrad.ops.norm_extra import local_response_norm, rms_norm  # noqa: F401
 from deepgrad.ops.pool import (  # noqa: F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

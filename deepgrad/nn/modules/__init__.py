@@ -51,3 +51,17 @@ from deepgrad.nn.modules.transformer import *  # noqa: F401,F403,E402
 from deepgrad.nn.modules.transformer import __all__ as _transformer_all  # noqa: E402
 
 __all__ += _transformer_all
+
+# nn-api: more activations, losses, padding, distances, lazy and misc layers
+from deepgrad.nn.modules.channelshuffle import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.channelshuffle import __all__ as _channelshuffle_all  # noqa: E402
+from deepgrad.nn.modules.distance import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.distance import __all__ as _distance_all  # noqa: E402
+from deepgrad.nn.modules.fold import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.fold import __all__ as _fold_all  # noqa: E402
+from deepgrad.nn.modules.lazy import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.lazy import __all__ as _lazy_all  # noqa: E402
+from deepgrad.nn.modules.padding import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.padding import __all__ as _padding_all  # noqa: E402
+
+__all__ += _channelshuffle_all + _distance_all + _fold_all + _lazy_all + _padding_all
