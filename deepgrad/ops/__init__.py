@@ -152,6 +152,29 @@ _METHODS["__isub__"] = _augmented(inplace.sub_, elementwise.sub)
 _METHODS["__imul__"] = _augmented(inplace.mul_, elementwise.mul)
 _METHODS["__itruediv__"] = _augmented(inplace.div_, elementwise.div)
 
+# pointwise-api: deepgrad/ops/pointwise.py (tan, atan2, lerp, lgamma... and their in-place forms)
+from deepgrad.ops import pointwise as _pointwise  # noqa: E402
+
+_METHODS.update({_name: getattr(_pointwise, _name) for _name in _pointwise.__all__})
+_METHODS.update(_pointwise.INPLACE)
+
+# sorting-api: deepgrad/ops/sorting.py (sort, topk, median, quantile, unique, cummax...)
+from deepgrad.ops import sorting as _sorting  # noqa: E402
+
+_METHODS.update({_name: getattr(_sorting, _name) for _name in _sorting.__all__
+                 if _name not in ("searchsorted", "bucketize")})  # functions only in torch
+
+# shape-api: deepgrad/ops/shape_extra.py (movedim, unfold, index_add, scatter_reduce, stride...)
+from deepgrad.ops import shape_extra as _shape_extra  # noqa: E402
+
+_METHODS.update(_shape_extra.TENSOR_METHODS)
+
+# linalg-api: deepgrad/ops/matrix.py (addmm, diagonal, trace, cross, kron...) and the torch
+# aliases of deepgrad.linalg (inverse, det, cholesky...; that package loads on first use)
+from deepgrad.ops import matrix as _matrix  # noqa: E402
+
+_METHODS.update({_name: getattr(_matrix, _name) for _name in _matrix.TENSOR_METHODS})
+
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
