@@ -209,7 +209,8 @@ def _einsum_plan(equation, shapes):
                 + ("" if "..." in term else " and no ellipsis was given"))
         ellipsis_dims.append(len(shape) - named if "..." in term else 0)
     ell = "".join(next(spare) for _ in range(max(ellipsis_dims, default=0)))
-    terms = [t.replace("...", ell[len(ell) - n:] if n else "") for t, n in zip(terms, ellipsis_dims)]
+    terms = [t.replace("...", ell[len(ell) - n:] if n else "")
+             for t, n in zip(terms, ellipsis_dims)]
     if arrow:  # an explicit output without '...' sums the broadcast dims
         output = rhs.replace("...", ell)
     else:
