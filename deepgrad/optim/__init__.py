@@ -18,6 +18,7 @@ from deepgrad.optim.adam import Adam
 from deepgrad.optim.adamax import Adamax
 from deepgrad.optim.adamw import AdamW
 from deepgrad.optim.asgd import ASGD
+from deepgrad.optim.lbfgs import LBFGS
 from deepgrad.optim.nadam import NAdam
 from deepgrad.optim.optimizer import Optimizer
 from deepgrad.optim.radam import RAdam
@@ -25,5 +26,6 @@ from deepgrad.optim.rmsprop import RMSprop
 from deepgrad.optim.rprop import Rprop
 from deepgrad.optim.sgd import SGD
 
-__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
-           "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]
+__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS",
+           "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler",
+           "swa_utils"]

@@ -285,3 +285,136 @@ def test_public_names():
         assert name in optim.__all__ and hasattr(torch.optim, name)
         assert getattr(optim, name).__module__.startswith("deepgrad.optim")
     assert "SWALR" in optim.swa_utils.__all__
+
+
+# ----- LBFGS ----------------------------------------------------------------------------------
+# L-BFGS amplifies rounding differences on a non-convex loss (the MLP's parameters drift apart
+# by ~100x per step even when both libraries are fed the same gradients), so the step-by-step
+# comparison uses a convex one: L2-regularized logistic regression on badly scaled features.
+def _logistic_problem():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 30)) * np.linspace(0.2, 3, 30)
+    y = np.sign(rng.standard_normal((64, 1)))
+    return x, y, [rng.standard_normal((1, 30)) * 0.5, np.zeros(1)]
+
+
+def _logistic_loss(lib, params, x, y):
+    w, b = params
+    z = -lib.tensor(y) * (lib.tensor(x) @ w.T + b)
+    return (1 + z.exp()).log().mean() + 1e-3 * (w * w).sum()
+
+
+def _lbfgs_pair(kwargs, weights):
+    dg_p, th_p = _params(deepgrad, weights), _params(torch, weights)
+    return dg_p, th_p, optim.LBFGS(dg_p, **kwargs), torch.optim.LBFGS(th_p, **kwargs)
+
+
+def _closure(lib, opt, params, loss_fn, calls):
+    def closure():
+        calls.append(1)
+        opt.zero_grad()
+        loss = loss_fn(lib, params)
+        loss.backward()
+        return loss
+    return closure
+
+
+def _assert_lbfgs_state_close(dg_opt, th_opt):
+    dg_sd, th_sd = dg_opt.state_dict(), th_opt.state_dict()
+    assert list(dg_sd["state"]) == list(th_sd["state"]) == [0]
+    dg_state, th_state = dg_sd["state"][0], th_sd["state"][0]
+    assert list(dg_state) == list(th_state)
+    for key, value in th_state.items():
+        mine = dg_state[key]
+        if isinstance(value, list):
+            assert len(mine) == len(value), key
+            pairs = [(a, b) for a, b in zip(mine, value) if b is not None]
+            assert all(a is not None for a, _ in pairs), key
+        else:
+            pairs = [(mine, value)]
+        for a, b in pairs:
+            np.testing.assert_allclose(_as_numpy(a), _as_numpy(b), rtol=1e-8, atol=1e-10,
+                                       err_msg=key)
+    assert dg_sd["param_groups"] == th_sd["param_groups"]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"max_iter": 4},
+    {"lr": 0.3, "max_iter": 4, "history_size": 3},
+    {"line_search_fn": "strong_wolfe", "max_iter": 4},
+    {"line_search_fn": "strong_wolfe", "max_iter": 3, "history_size": 2, "max_eval": 5},
+    {"max_iter": 6, "tolerance_change": 1e-4, "tolerance_grad": 1e-3},
+])
+def test_lbfgs_matches_torch(kwargs):
+    x, y, weights = _logistic_problem()
+    dg_p, th_p, dg_opt, th_opt = _lbfgs_pair(kwargs, weights)
+    loss_fn = lambda lib, params: _logistic_loss(lib, params, x, y)  # noqa: E731
+    dg_calls, th_calls = [], []
+    for step in range(10):
+        dg_loss = dg_opt.step(_closure(deepgrad, dg_opt, dg_p, loss_fn, dg_calls))
+        th_loss = th_opt.step(_closure(torch, th_opt, th_p, loss_fn, th_calls))
+        assert abs(dg_loss.item() - th_loss.item()) <= 1e-12
+        assert len(dg_calls) == len(th_calls), step  # the same evaluations of the closure
+        assert_params_close(dg_p, th_p, f"after step {step}")
+    _assert_lbfgs_state_close(dg_opt, th_opt)
+    assert loss_fn(deepgrad, dg_p).item() < 0.7 * loss_fn(deepgrad, _params(deepgrad, weights)).item()
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_minimizes_rosenbrock_like_torch(line_search_fn):
+    """The classic test function: both reach the minimum (1, ..., 1) by the same path (to
+    the precision the non-convex valley allows)."""
+    start = np.array([-1.2, 1.0, -0.5, 0.8, 1.3, -0.9])
+
+    def rosenbrock(lib, params):
+        (v,) = params
+        return (100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2).sum()
+
+    dg_p, th_p, dg_opt, th_opt = _lbfgs_pair({"line_search_fn": line_search_fn}, [start])
+    for _ in range(8):
+        dg_opt.step(_closure(deepgrad, dg_opt, dg_p, rosenbrock, []))
+        th_opt.step(_closure(torch, th_opt, th_p, rosenbrock, []))
+    np.testing.assert_allclose(dg_p[0]._data, th_p[0].detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(dg_p[0]._data, np.ones(6), atol=1e-4)
+
+
+def test_lbfgs_state_dict_round_trip():
+    x, y, weights = _logistic_problem()
+    loss_fn = lambda lib, params: _logistic_loss(lib, params, x, y)  # noqa: E731
+    kwargs = {"line_search_fn": "strong_wolfe", "history_size": 4, "max_iter": 3}
+    dg_p, th_p, dg_opt, th_opt = _lbfgs_pair(kwargs, weights)
+    for _ in range(2):
+        dg_opt.step(_closure(deepgrad, dg_opt, dg_p, loss_fn, []))
+        th_opt.step(_closure(torch, th_opt, th_p, loss_fn, []))
+    resumed = _params(deepgrad, [p._data for p in dg_p])
+    new_opt = optim.LBFGS(resumed, lr=0.1)
+    new_opt.load_state_dict(copy.deepcopy(dg_opt.state_dict()))
+    from_torch = _params(deepgrad, [p.detach().numpy() for p in th_p])
+    torch_opt = optim.LBFGS(from_torch, lr=0.1)
+    torch_opt.load_state_dict(_torch_state_as_numpy(th_opt.state_dict()))
+    for _ in range(3):
+        dg_opt.step(_closure(deepgrad, dg_opt, dg_p, loss_fn, []))
+        new_opt.step(_closure(deepgrad, new_opt, resumed, loss_fn, []))
+        torch_opt.step(_closure(deepgrad, torch_opt, from_torch, loss_fn, []))
+        th_opt.step(_closure(torch, th_opt, th_p, loss_fn, []))
+    for a, b in zip(dg_p, resumed):
+        np.testing.assert_array_equal(a._data, b._data)
+    assert_params_close(from_torch, th_p, "after resuming from torch's state")
+
+
+def test_lbfgs_errors_like_torch():
+    _same_error(lambda lib: lib.optim.LBFGS([{"params": [_param(lib)]},
+                                             {"params": [_param(lib)]}]))
+
+    def bad_line_search(lib):
+        p = _param(lib)
+        opt = lib.optim.LBFGS([p], line_search_fn="backtracking")
+
+        def closure():
+            opt.zero_grad()
+            loss = (p * p).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+
+    _same_error(bad_line_search)
