@@ -60,6 +60,7 @@ from deepgrad.ops.dropout import (  # noqa: F401
 )
 from deepgrad.ops.embedding import embedding, one_hot  # noqa: F401
 from deepgrad.ops.embedding_bag import embedding_bag  # noqa: F401
+from deepgrad.ops.grid import affine_grid, grid_sample  # noqa: F401
 from deepgrad.ops.linalg import linear  # noqa: F401
 from deepgrad.ops.loss import (  # noqa: F401
     binary_cross_entropy,

@@ -713,3 +713,49 @@ def test_new_names_are_torchs():
                  "MultiLabelMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss",
                  "FeatureAlphaDropout", "UninitializedParameter"):
         assert hasattr(torch.nn, name) and name in nn.__all__ and hasattr(nn, name), name
+
+
+# ----- spatial transformer: affine_grid, grid_sample --------------------------------------------
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 1, 1, 3), (2, 2, 3, 4, 2)])
+def test_affine_grid(align_corners, size):
+    theta = (2, 2, 3) if len(size) == 4 else (2, 3, 4)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unit-size grids with align_corners warn in both
+        compare(lambda lib, t: F(lib).affine_grid(t, size, align_corners=align_corners), [theta])
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample(mode, padding_mode, align_corners):
+    # grid values reach past ±1 so every padding rule is exercised; away from pixel edges/centres
+    # (kinks of the interpolation) by construction
+    grid = np.random.default_rng(2).uniform(-1.6, 1.6, (2, 5, 6, 2))
+    compare(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding_mode, align_corners),
+            [(2, 3, 4, 5), grid], atol=1e-9)
+
+
+def test_grid_sample_through_affine_grid():
+    def f(lib, x, theta):
+        grid = F(lib).affine_grid(theta, (2, 3, 6, 5), align_corners=False)
+        return F(lib).grid_sample(x, grid, align_corners=False, padding_mode="border")
+
+    theta = np.array([[[0.9, 0.2, 0.1], [-0.3, 1.1, 0.05]], [[1.2, 0.0, -0.2], [0.1, 0.8, 0.3]]])
+    compare(f, [(2, 3, 4, 5), theta], atol=1e-9)
+
+
+def test_grid_sample_errors():
+    x, g = deepgrad.randn(2, 3, 4, 5), deepgrad.randn(2, 4, 4, 2)
+    with pytest.raises(ValueError, match="expected mode to be 'bilinear', 'nearest' or"):
+        F(deepgrad).grid_sample(x, g, mode="linear", align_corners=False)
+    with pytest.raises(ValueError, match="expected padding_mode to be 'zeros'"):
+        F(deepgrad).grid_sample(x, g, padding_mode="wrap", align_corners=False)
+    with pytest.raises(RuntimeError, match="same batch size"):
+        F(deepgrad).grid_sample(x, deepgrad.randn(3, 4, 4, 2), align_corners=False)
+    with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+        F(deepgrad).grid_sample(x, g)
+    with pytest.raises(ValueError, match="Nx2x3"):
+        F(deepgrad).affine_grid(deepgrad.randn(2, 3, 3), (2, 3, 4, 5), align_corners=False)
