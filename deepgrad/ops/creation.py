@@ -30,18 +30,27 @@ def _check_sizes(sizes, op):
     return sizes
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    shape = _check_sizes(sizes_arg(size), "zeros")
+def _size(sizes, size, op):
+    """The shape of ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{op}() got the size both as positional arguments and as size=")
+        sizes = (size,)
+    return _check_sizes(sizes_arg(sizes), op)
+
+
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
+    shape = _size(sizes, size, "zeros")
     return _make(np.zeros(shape, _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    shape = _check_sizes(sizes_arg(size), "ones")
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
+    shape = _size(sizes, size, "ones")
     return _make(np.ones(shape, _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
-    shape = _check_sizes(sizes_arg(size), "empty")
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
+    shape = _size(sizes, size, "empty")
     return _make(np.empty(shape, _float_dtype(dtype)), requires_grad, device)
 
 
@@ -114,17 +123,17 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    shape = _check_sizes(sizes_arg(size), "rand")
+    shape = _size(sizes, size, "rand")
     dtype = _float_dtype(dtype)
     return _make(_rng(generator).random(shape, dtype=np.float64).astype(dtype), requires_grad,
                  device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
-    shape = _check_sizes(sizes_arg(size), "randn")
+    shape = _size(sizes, size, "randn")
     dtype = _float_dtype(dtype)
     return _make(_rng(generator).standard_normal(shape).astype(dtype), requires_grad, device)
 
