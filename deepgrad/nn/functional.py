@@ -45,6 +45,7 @@ from deepgrad.ops.conv import (  # noqa: F401
     fold,
     unfold,
 )
+from deepgrad.ops.ctc import ctc_loss  # noqa: F401
 from deepgrad.ops.distance import (  # noqa: F401
     cosine_similarity,
     normalize,

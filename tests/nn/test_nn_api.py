@@ -759,3 +759,58 @@ def test_grid_sample_errors():
         F(deepgrad).grid_sample(x, g)
     with pytest.raises(ValueError, match="Nx2x3"):
         F(deepgrad).affine_grid(deepgrad.randn(2, 3, 3), (2, 3, 4, 5), align_corners=False)
+
+
+# ----- CTC -------------------------------------------------------------------------------------
+def _ctc_case(seed=0):
+    g = np.random.default_rng(seed)
+    frames, batch, classes = 12, 4, 6
+    logits = g.standard_normal((frames, batch, classes))
+    target_lengths = np.array([3, 5, 1, 4])
+    targets = g.integers(1, classes, (batch, 5))
+    targets[1, 1] = targets[1, 2]  # a repeated label needs a blank between
+    input_lengths = np.array([12, 10, 7, 12])
+    return logits, targets, input_lengths, target_lengths
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("layout", ["padded", "concatenated"])
+def test_ctc_loss_matches_torch(reduction, layout):
+    logits, targets, input_lengths, target_lengths = _ctc_case()
+    if layout == "concatenated":
+        targets = np.concatenate([t[:k] for t, k in zip(targets, target_lengths)])
+
+    def f(lib, x):
+        return F(lib).ctc_loss(F(lib).log_softmax(x, 2), lib.tensor(targets),
+                               lib.tensor(input_lengths), lib.tensor(target_lengths),
+                               reduction=reduction)
+
+    compare(f, [logits], atol=1e-9)
+    # torch's gradient for the log-probabilities themselves (p − γ) is reproduced too
+    compare(lambda lib, lp: NN(lib).CTCLoss(reduction=reduction)(
+        lp, lib.tensor(targets), lib.tensor(input_lengths), lib.tensor(target_lengths)),
+        [np.log(np.random.default_rng(1).dirichlet(np.ones(6), size=(12, 4)))], atol=1e-9)
+
+
+def test_ctc_loss_blank_unbatched_and_zero_infinity():
+    logits, targets, input_lengths, target_lengths = _ctc_case(3)
+    compare(lambda lib, x: F(lib).ctc_loss(F(lib).log_softmax(x, 2), lib.tensor(targets - 1),
+                                           lib.tensor(input_lengths),
+                                           lib.tensor(target_lengths), blank=5),
+            [logits], atol=1e-9)
+    compare(lambda lib, x: F(lib).ctc_loss(F(lib).log_softmax(x, 1), lib.tensor(targets[0, :3]),
+                                           lib.tensor(12), lib.tensor(3), reduction="none"),
+            [logits[:, 0]], atol=1e-9)
+    impossible = input_lengths.copy()
+    impossible[1] = 4  # 5 labels (one repeat) can't fit in 4 frames: loss inf
+    for zero_infinity in (False, True):
+        for lib in (deepgrad, torch):
+            loss = F(lib).ctc_loss(F(lib).log_softmax(lib.tensor(logits), 2), lib.tensor(targets),
+                                   lib.tensor(impossible), lib.tensor(target_lengths),
+                                   reduction="none", zero_infinity=zero_infinity)
+            values = loss.numpy()
+            assert (values[1] == 0) if zero_infinity else np.isinf(values[1])
+    compare(lambda lib, x: F(lib).ctc_loss(F(lib).log_softmax(x, 2), lib.tensor(targets),
+                                           lib.tensor(impossible), lib.tensor(target_lengths),
+                                           zero_infinity=True), [logits], atol=1e-9)
+    assert repr(nn.CTCLoss()) == repr(torch.nn.CTCLoss())

@@ -9,12 +9,13 @@ from deepgrad.nn.module import Module
 from deepgrad.nn.modules.distance import PairwiseDistance
 from deepgrad.ops import loss as L
 from deepgrad.ops import loss_extra as LX
+from deepgrad.ops.ctc import ctc_loss
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
            "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss",
-           "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+           "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss"]
 
 
 class _Loss(Module):
@@ -268,3 +269,17 @@ class GaussianNLLLoss(_Loss):
     def forward(self, input, target, var):
         return LX.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
                                     reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: −log Σ over alignments of the input frames that
+    collapse (merge repeats, drop blanks) to the target. ``forward(log_probs, targets,
+    input_lengths, target_lengths)`` with log_probs (T, N, C) from log_softmax."""
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                        self.reduction, self.zero_infinity)
