@@ -18,15 +18,17 @@ function. Without one, the average is SWA's equal-weight mean of every model see
 
 import copy
 import itertools
+import math
 
 import numpy as np
 
 from deepgrad.autograd.grad_mode import no_grad
 from deepgrad.nn.module import Module
+from deepgrad.optim.lr_scheduler import LRScheduler, _format_param
 from deepgrad.optim.optimizer import _lerp_
 from deepgrad.tensor import Tensor
 
-__all__ = ["AveragedModel", "update_bn", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
+__all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
            "get_ema_avg_fn", "get_swa_avg_fn"]
 
 
@@ -207,3 +209,90 @@ def update_bn(loader, model, device=None):
     for module, momentum in momenta.items():
         module.momentum = momentum
     model.train(was_training)
+
+
+class SWALR(LRScheduler):
+    r"""Anneal each group's lr to a constant ``swa_lr`` over ``anneal_epochs`` steps, then
+    hold it: the schedule SWA runs while it averages the weights. At step t (t = 0 when built)::
+
+        α_t = a(min(1, t / anneal_epochs)),   a(u) = (1 - cos(π u)) / 2  ('cos')  or  u
+        lr_t = α_t swa_lr + (1 - α_t) lr_start
+
+    where lr_start is the lr the group had when annealing began (recovered each step from
+    the current lr, as PyTorch does, so another scheduler may have moved it before)::
+
+        swa_scheduler = SWALR(optimizer, swa_lr=0.05, anneal_epochs=5, anneal_strategy="linear")
+        for epoch in range(epochs):
+            train_one_epoch(...)
+            if epoch >= swa_start:
+                swa_model.update_parameters(model)
+                swa_scheduler.step()
+            else:
+                scheduler.step()
+
+    Args:
+        optimizer: the wrapped optimizer.
+        swa_lr: the final lr, one for all groups or a list with one per group (stored as
+            ``group["swa_lr"]``).
+        anneal_epochs: steps of the annealing phase (default 10; 0 jumps to swa_lr).
+        anneal_strategy: 'cos' (default) or 'linear'.
+        last_epoch: index of the last epoch (default -1).
+    """
+
+    def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos",
+                 last_epoch=-1):
+        swa_lrs = _format_param("swa_lr", optimizer, swa_lr)
+        for value, group in zip(swa_lrs, optimizer.param_groups, strict=True):
+            group["swa_lr"] = value
+        if anneal_strategy not in ["cos", "linear"]:
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
+                             f"{anneal_strategy}")
+        self._set_anneal_func(anneal_strategy)
+        if not isinstance(anneal_epochs, int) or anneal_epochs < 0:
+            raise ValueError(f"anneal_epochs must be equal or greater than 0, got "
+                             f"{anneal_epochs}")
+        self.anneal_epochs = anneal_epochs
+        super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _linear_anneal(t):
+        return t
+
+    @staticmethod
+    def _cosine_anneal(t):
+        return (1 - math.cos(math.pi * t)) / 2
+
+    @staticmethod
+    def _get_initial_lr(lr, swa_lr, alpha):
+        """lr_start from lr = α swa_lr + (1 - α) lr_start."""
+        if alpha == 1:
+            return swa_lr
+        return (lr - alpha * swa_lr) / (1 - alpha)
+
+    def _set_anneal_func(self, anneal_strategy):
+        self._anneal_strategy = anneal_strategy
+        self.anneal_func = (self._cosine_anneal if anneal_strategy == "cos"
+                            else self._linear_anneal)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        step = self._step_count - 1
+        if self.anneal_epochs == 0:
+            step = max(1, step)
+        prev_t = max(0, min(1, (step - 1) / max(1, self.anneal_epochs)))
+        prev_alpha = self.anneal_func(prev_t)
+        prev_lrs = [self._get_initial_lr(group["lr"], group["swa_lr"], prev_alpha)
+                    for group in self.optimizer.param_groups]
+        t = max(0, min(1, step / max(1, self.anneal_epochs)))
+        alpha = self.anneal_func(t)
+        return [group["swa_lr"] * alpha + lr * (1 - alpha)
+                for group, lr in zip(self.optimizer.param_groups, prev_lrs, strict=True)]
+
+    def state_dict(self):
+        """Every attribute except the optimizer and the annealing function."""
+        return {key: value for key, value in self.__dict__.items()
+                if key not in ("optimizer", "anneal_func")}
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update(state_dict)
+        self._set_anneal_func(self._anneal_strategy)

@@ -357,7 +357,8 @@ def test_lbfgs_matches_torch(kwargs):
         assert len(dg_calls) == len(th_calls), step  # the same evaluations of the closure
         assert_params_close(dg_p, th_p, f"after step {step}")
     _assert_lbfgs_state_close(dg_opt, th_opt)
-    assert loss_fn(deepgrad, dg_p).item() < 0.7 * loss_fn(deepgrad, _params(deepgrad, weights)).item()
+    start_loss = loss_fn(deepgrad, _params(deepgrad, weights)).item()
+    assert loss_fn(deepgrad, dg_p).item() < 0.7 * start_loss
 
 
 @pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
@@ -418,3 +419,100 @@ def test_lbfgs_errors_like_torch():
         opt.step(closure)
 
     _same_error(bad_line_search)
+
+
+# ----- swa_utils.SWALR ------------------------------------------------------------------------
+def _sched_optimizer(lib, kind="SGD"):
+    rng = np.random.default_rng(0)
+    params = _params(lib, [rng.standard_normal(3) for _ in range(2)])
+    groups = [{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.4}]
+    if kind == "SGD":
+        return lib.optim.SGD(groups, lr=0.1, momentum=0.9)
+    return lib.optim.Adam(groups, lr=0.1)
+
+
+SWALR_CASES = [
+    {"swa_lr": 0.05},
+    {"swa_lr": [0.02, 0.3], "anneal_epochs": 4, "anneal_strategy": "linear"},
+    {"swa_lr": 0.5, "anneal_epochs": 0},
+    {"swa_lr": [0.01, 0.01], "anneal_epochs": 7, "anneal_strategy": "cos"},
+    {"swa_lr": 0.2, "anneal_epochs": 1, "anneal_strategy": "linear"},
+]
+
+
+@pytest.mark.parametrize("kwargs", SWALR_CASES, ids=str)
+def test_swalr_matches_torch(kwargs):
+    dg_opt, th_opt = _sched_optimizer(deepgrad), _sched_optimizer(torch)
+    dg_s = optim.swa_utils.SWALR(dg_opt, **kwargs)
+    th_s = torch.optim.swa_utils.SWALR(th_opt, **kwargs)
+    for step in range(15):
+        np.testing.assert_allclose(dg_s.get_last_lr(), th_s.get_last_lr(), rtol=1e-13,
+                                   err_msg=f"step {step}")
+        assert [g["swa_lr"] for g in dg_opt.param_groups] == \
+            [g["swa_lr"] for g in th_opt.param_groups]
+        dg_opt.step()
+        th_opt.step()
+        dg_s.step()
+        th_s.step()
+    assert dg_s.last_epoch == th_s.last_epoch
+    assert sorted(dg_s.state_dict()) == sorted(th_s.state_dict())
+
+
+def test_swalr_after_another_schedule_like_torch():
+    """The documented pattern: a decay schedule, then SWALR anneals from wherever it left the
+    lr (a per-group swa_lr, Adam)."""
+    def run(lib):
+        opt = _sched_optimizer(lib, "Adam")
+        decay = lib.optim.lr_scheduler.MultiplicativeLR(opt, lambda e: 0.9)
+        swa = None
+        lrs = []
+        for epoch in range(20):
+            opt.step()
+            if epoch >= 8:
+                if swa is None:
+                    swa = lib.optim.swa_utils.SWALR(opt, swa_lr=[0.05, 0.01], anneal_epochs=5,
+                                                    anneal_strategy="linear")
+                swa.step()
+            else:
+                decay.step()
+            lrs.append([g["lr"] for g in opt.param_groups])
+        return lrs
+
+    np.testing.assert_allclose(run(deepgrad), run(torch), rtol=1e-13)
+
+
+def test_swalr_state_dict_round_trip():
+    opt = _sched_optimizer(deepgrad)
+    s = optim.swa_utils.SWALR(opt, swa_lr=0.05, anneal_epochs=6, anneal_strategy="linear")
+    for _ in range(3):
+        opt.step()
+        s.step()
+    saved = copy.deepcopy(s.state_dict())
+    assert "optimizer" not in saved and "anneal_func" not in saved
+    opt2 = _sched_optimizer(deepgrad)
+    s2 = optim.swa_utils.SWALR(opt2, swa_lr=0.9)  # cos: the loaded strategy replaces it
+    opt2.load_state_dict(copy.deepcopy(opt.state_dict()))
+    s2.load_state_dict(saved)
+    assert s2.anneal_func is optim.swa_utils.SWALR._linear_anneal
+    for _ in range(6):
+        for o, sched in ((opt, s), (opt2, s2)):
+            o.step()
+            sched.step()
+        assert s2.get_last_lr() == s.get_last_lr()
+
+
+@pytest.mark.parametrize("kwargs", [{"swa_lr": 0.1, "anneal_strategy": "exp"},
+                                    {"swa_lr": 0.1, "anneal_epochs": -1},
+                                    {"swa_lr": 0.1, "anneal_epochs": 2.5},
+                                    {"swa_lr": [0.1]}])
+def test_swalr_bad_arguments_raise_like_torch(kwargs):
+    _same_error(lambda lib: lib.optim.swa_utils.SWALR(_sched_optimizer(lib), **kwargs))
+
+
+def test_swalr_get_lr_outside_step_warns():
+    s = optim.swa_utils.SWALR(_sched_optimizer(deepgrad), swa_lr=0.1)
+    with pytest.warns(UserWarning, match="get_last_lr"):
+        s.get_lr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.get_last_lr()
