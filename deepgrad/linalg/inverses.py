@@ -308,9 +308,11 @@ def matrix_power(A, n):
                            f"shape {tuple(A.shape)}")
     if not isinstance(n, (int, np.integer)):
         raise TypeError(f"linalg.matrix_power: n must be an integer, got {type(n).__name__}")
-    if n == 0:
-        eye = creation.eye(A.shape[-1], dtype=A.dtype)
-        return shape.expand(eye, A.shape).contiguous()
+    if n == 0:  # the identity, still attached to A (with a zero gradient), as in PyTorch
+        from deepgrad.ops.matrix import AddScaled
+
+        eye = np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape)
+        return AddScaled.apply(A, eye, 0, 1)
     if n < 0:
         check_float("linalg.matrix_power", A)
         A, n = inv(A), -n

@@ -641,10 +641,10 @@ def corrcoef(input):
 # ----- top-level aliases of torch.linalg (the package loads on first use) -------------------
 
 
-def _linalg():
-    import deepgrad.linalg
+def _linalg(module="deepgrad.linalg"):
+    import importlib
 
-    return deepgrad.linalg
+    return importlib.import_module(module)
 
 
 def inverse(input):
@@ -662,21 +662,21 @@ def slogdet(input):
 
 def logdet(input):
     """log det A: NaN where det A < 0, −inf where it is 0 (gradient A⁻ᵀ)."""
-    return _linalg().logdet(input)
+    return _linalg("deepgrad.linalg.inverses").logdet(input)
 
 
 def cholesky(input, upper=False):
     return _linalg().cholesky(input, upper=upper)
 
 
-def cholesky_solve(B, L, upper=False):
-    """X with A X = B, given A's Cholesky factor L (lower, or upper)."""
-    return _linalg().cholesky_solve(B, L, upper=upper)
+def cholesky_solve(input, input2, upper=False):
+    """X with A X = input, given A's Cholesky factor ``input2`` (lower, or upper)."""
+    return _linalg("deepgrad.linalg.decompositions").cholesky_solve(input, input2, upper=upper)
 
 
-def cholesky_inverse(L, upper=False):
-    """A⁻¹ from A's Cholesky factor L."""
-    return _linalg().cholesky_inverse(L, upper=upper)
+def cholesky_inverse(input, upper=False):
+    """A⁻¹ from A's Cholesky factor ``input``."""
+    return _linalg("deepgrad.linalg.decompositions").cholesky_inverse(input, upper=upper)
 
 
 def pinverse(input, rcond=1e-15):
@@ -698,7 +698,8 @@ def qr(input, some=True):
 
 def svd(input, some=True, compute_uv=True):
     """The legacy ``torch.svd``: (U, S, V) with V (not Vᴴ), reduced when ``some``."""
-    return _linalg().legacy_svd(input, some=some, compute_uv=compute_uv)
+    return _linalg("deepgrad.linalg.decompositions").legacy_svd(input, some=some,
+                                                                compute_uv=compute_uv)
 
 
 # the Tensor methods PyTorch has for these (bound in deepgrad/ops/__init__.py)
