@@ -700,6 +700,80 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     return _scatter_into(input, src, tuple(key), "slice_scatter")
 
 
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with its ``diagonal(offset, dim1, dim2)`` replaced by ``src`` (whose last
+    dim runs along the diagonal, as ``diagonal`` returns it)."""
+    d1 = _wrap_dim(dim1, input.ndim, "diagonal_scatter")
+    d2 = _wrap_dim(dim2, input.ndim, "diagonal_scatter")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal_scatter(): dim1 and dim2 cannot be the same dimension "
+                           f"({d1})")
+    moved = movedim(input, (d1, d2), (-2, -1))
+    rows, cols = moved.shape[-2], moved.shape[-1]
+    length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+    start_row, start_col = max(-offset, 0), max(offset, 0)
+    key = (Ellipsis, np.arange(start_row, start_row + length),
+           np.arange(start_col, start_col + length))
+    out = _scatter_into(moved, src, key, "diagonal_scatter")
+    return movedim(out, (-2, -1), (d1, d2))
+
+
+def _strided_positions(input, size, stride, storage_offset, op):
+    """Flat positions an (size, stride, storage_offset) view reads from ``input``'s elements
+    taken in row-major order (the storage of a contiguous tensor)."""
+    size, stride = sizes_arg((size,)), sizes_arg((stride,))
+    offset = 0 if storage_offset is None else int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError(f"{op}(): mismatch in length of strides and shape ({list(size)} vs "
+                           f"{list(stride)})")
+    if any(s < 0 for s in size) or any(s < 0 for s in stride) or offset < 0:
+        raise RuntimeError(f"{op}(): sizes {list(size)}, strides {list(stride)} and storage "
+                           f"offset {offset} must not be negative")
+    needed = offset + 1 + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
+    if needed > input.numel():
+        raise RuntimeError(f"{op}(): setStorage: sizes {list(size)}, strides {list(stride)}, "
+                           f"storage offset {offset} requiring a storage size of {needed} "
+                           f"elements are out of bounds for storage of size {input.numel()} "
+                           f"(input shape {tuple(input.shape)})")
+    positions = np.full(size, offset, dtype=np.int64)
+    for d, (n, st) in enumerate(zip(size, stride)):
+        view = [1] * len(size)
+        view[d] = n
+        positions = positions + (np.arange(n, dtype=np.int64) * st).reshape(view)
+    return positions
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """The view with element strides ``stride`` over ``input``'s elements in row-major order
+    (a strided window: element [i, j] is storage[offset + i*stride[0] + j*stride[1]]).
+    Elements read more than once get their gradients summed."""
+    positions = _strided_positions(input, size, stride, storage_offset, "as_strided")
+    return _getitem(ravel(input), positions)
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """``input`` with the elements an ``as_strided(size, stride, storage_offset)`` view
+    would read replaced by ``src``."""
+    positions = _strided_positions(input, size, stride, storage_offset, "as_strided_scatter")
+    flat = _scatter_into(ravel(input), src, (positions,), "as_strided_scatter")
+    return shape.reshape(flat, input.shape)
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """``nonzero`` cut or padded (with ``fill_value`` rows) to exactly ``size`` rows."""
+    coords = np.argwhere(input._data).astype(np.int64)[:size]
+    padding = np.full((size - coords.shape[0], input.ndim), fill_value, dtype=np.int64)
+    return _constant(np.concatenate([coords, padding]))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of ``elements`` occurs in ``test_elements``."""
+    values = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    tests = test_elements._data if isinstance(test_elements, Tensor) else \
+        np.asarray(test_elements)
+    return _constant(np.isin(values, tests, assume_unique=assume_unique, invert=invert))
+
+
 # ----- broadcasting ---------------------------------------------------------------------------
 
 
@@ -839,6 +913,7 @@ unbind_copy = _copying(shape.unbind, "unbind_copy")
 split_copy = _copying(shape.split, "split_copy")
 split_with_sizes_copy = _copying(split_with_sizes, "split_with_sizes_copy")
 unfold_copy = _copying(unfold, "unfold_copy")
+as_strided_copy = _copying(as_strided, "as_strided_copy")
 alias_copy = _copying(lambda input: input, "alias_copy")
 detach_copy = _copying(lambda input: input.detach(), "detach_copy")
 
@@ -1118,6 +1193,55 @@ def asarray(obj, dtype=None, device=None, copy=None, requires_grad=False):
     return out
 
 
+def range_(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Deprecated in PyTorch: values start, start+step, ... up to and including ``end``,
+    floating by default."""
+    if end is None:
+        start, end = 0, start
+    if step == 0 or (end - start) * step < 0:
+        raise RuntimeError(f"range: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    count = int(np.floor((end - start) / step)) + 1
+    values = start + step * np.arange(count, dtype=np.float64)
+    return creation._make(values.astype(dtypes.to_dtype(dtype) or dtypes.default_float),
+                          requires_grad, device)
+
+
+pi, e, inf, nan = float(np.pi), float(np.e), float("inf"), float("nan")
+dtype = np.dtype  # deepgrad's dtypes are NumPy's: isinstance(x.dtype, deepgrad.dtype)
+
+
+class layout:
+    """How a tensor's elements are stored: always ``strided`` (dense) in deepgrad."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"deepgrad.{self.name}"
+
+
+strided = layout("strided")
+
+
+def is_inference(input):
+    return False
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Set the main diagonal (all dims equal for more than 2 dims) to ``fill_value`` in
+    place; with ``wrap`` a tall matrix's diagonal starts again after N + 1 rows."""
+    if self.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1, got shape "
+                           f"{tuple(self.shape)}")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, "
+                           f"got shape {tuple(self.shape)}")
+    filled = self._data.copy()
+    np.fill_diagonal(filled, fill_value, wrap=wrap)
+    return inplace._write(self, filled, "fill_diagonal_")
+
+
 # ----- in-place forms -------------------------------------------------------------------------
 
 
@@ -1190,6 +1314,13 @@ TENSOR_METHODS = {
     "is_nested": property(lambda self: False),
     "byte": _cast(dtypes.uint8), "char": _cast(dtypes.int8), "short": _cast(dtypes.int16),
     "bfloat16": _unsupported_bfloat16,
+    "as_strided": as_strided, "as_strided_scatter": as_strided_scatter,
+    "diagonal_scatter": diagonal_scatter, "nonzero_static": nonzero_static,
+    "isin": isin, "fill_diagonal_": fill_diagonal_,
+    "data_ptr": lambda self: self._data.__array_interface__["data"][0],
+    "layout": property(lambda self: strided), "is_inference": is_inference,
+    "pin_memory": lambda self, device=None: self, "is_pinned": lambda self, device=None: False,
+    "share_memory_": lambda self: self, "is_shared": lambda self: False,
 }
 
 for _name, _op in (("index_add_", index_add), ("index_copy_", index_copy),
@@ -1202,6 +1333,7 @@ for _name, _op in (("index_add_", index_add), ("index_copy_", index_copy),
     TENSOR_METHODS[_name] = _in_place(_op, _name)
 
 for _name, _op in (("unsqueeze_", shape.unsqueeze), ("squeeze_", shape.squeeze),
+                   ("as_strided_", as_strided),
                    ("t_", shape.t), ("transpose_", shape.transpose),
                    ("swapdims_", shape.transpose), ("swapaxes_", shape.transpose)):
     TENSOR_METHODS[_name] = _reshape_in_place(_op, _name)
@@ -1222,5 +1354,7 @@ __all__ = [
     "memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
     "is_floating_point", "is_complex", "is_signed", "is_nonzero", "is_same_size", "adjoint",
     "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast",
-    "finfo", "iinfo", "randint_like", "scalar_tensor", "asarray",
+    "finfo", "iinfo", "randint_like", "scalar_tensor", "asarray", "diagonal_scatter",
+    "as_strided", "as_strided_copy", "as_strided_scatter", "nonzero_static", "isin",
+    "pi", "e", "inf", "nan", "dtype", "layout", "strided", "is_inference",
 ]

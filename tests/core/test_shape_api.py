@@ -717,3 +717,127 @@ def test_size_class_and_top_level_names():
                  "unsqueeze_", "squeeze_", "t_", "transpose_", "swapdims_", "where"):
         assert hasattr(torch.Tensor, name), name
         assert hasattr(deepgrad.Tensor, name), name
+
+
+# ----- strided views, diagonal_scatter, fill_diagonal_, nonzero_static, isin ----------------
+
+STRIDED = [
+    (lambda lib, x: x.as_strided((2, 2), (1, 2), 1), (2, 3)),
+    (lambda lib, x: lib.as_strided(x, (3, 3), (1, 1)), (6,)),  # overlapping windows
+    (lambda lib, x: x.as_strided((2, 3), (3, 1)), (2, 3)),
+    (lambda lib, x: x.as_strided((4,), (0,), 2), (5,)),
+    (lambda lib, x: lib.as_strided_copy(x, (2,), (2,)), (2, 2)),
+    (lambda lib, x: x.as_strided((0, 3), (1, 1)), (2,)),
+]
+
+
+@pytest.mark.parametrize("case,shape", STRIDED, ids=lambda c: str(getattr(
+    c, "__code__", None) and c.__code__.co_firstlineno))
+def test_as_strided(case, shape):
+    compare(case, [shape])
+
+
+def test_as_strided_scatter_and_errors():
+    # values and src's gradient against torch; torch 2.x gives the input's gradient on the
+    # complement of the right positions (the overwritten ones), so it is checked directly
+    compare(lambda lib, x, s: lib.as_strided_scatter(x.detach(), s, (2, 2), (1, 2), 1),
+            [(2, 3), (2, 2)])
+    compare(lambda lib, x, s: x.detach().as_strided_scatter(s, (3,), (2,)), [(6,), (3,)])
+    x = deepgrad.zeros(2, 3, dtype=deepgrad.float64, requires_grad=True)
+    out = deepgrad.as_strided_scatter(x, deepgrad.zeros(2, 2, dtype=deepgrad.float64),
+                                      (2, 2), (1, 2), 1)
+    out.backward(deepgrad.arange(1.0, 7.0, dtype=deepgrad.float64).reshape(2, 3))
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 0.0, 0.0], [0.0, 0.0, 6.0]])
+    with pytest.raises(RuntimeError, match="as_strided.*out of bounds for storage of size 6"):
+        deepgrad.zeros(2, 3).as_strided((3, 3), (3, 1))
+    with pytest.raises(RuntimeError, match="mismatch in length"):
+        deepgrad.zeros(2, 3).as_strided((3, 3), (3,))
+    for lib in (deepgrad, torch):
+        x = lib.arange(6.0)
+        x.as_strided_((2, 2), (1, 2), 1)
+        if lib is deepgrad:
+            ours = x.numpy().copy()
+    np.testing.assert_array_equal(ours, x.numpy())
+
+
+def test_diagonal_scatter():
+    compare(lambda lib, x, s: lib.diagonal_scatter(x, s), [(3, 3), (3,)])
+    compare(lambda lib, x, s: lib.diagonal_scatter(x, s, 1), [(3, 4), (3,)])
+    compare(lambda lib, x, s: x.diagonal_scatter(s, -2), [(4, 3), (2,)])
+    compare(lambda lib, x, s: lib.diagonal_scatter(x, s, 1, 0, 1), [(3, 3, 2), (2, 2)])
+    compare(lambda lib, x, s: lib.diagonal_scatter(x, s, 0, -1, 0), [(2, 4, 3), (4, 2)])
+    compare(lambda lib, x, s: lib.diagonal_scatter(x, s, 5), [(3, 3), (0,)])
+    with pytest.raises(RuntimeError, match="diagonal_scatter.*src size = \\[2\\]"):
+        deepgrad.diagonal_scatter(deepgrad.zeros(3, 3), deepgrad.zeros(2))
+
+
+@pytest.mark.parametrize("shape,wrap", [((3, 3), False), ((7, 3), True), ((7, 3), False),
+                                        ((3, 5), True), ((2, 2, 2), False)], ids=str)
+def test_fill_diagonal(shape, wrap):
+    ours = deepgrad.ones(*shape).fill_diagonal_(-2.5, wrap=wrap)
+    theirs = torch.ones(*shape).fill_diagonal_(-2.5, wrap=wrap)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match="equal length"):
+        deepgrad.zeros(2, 3, 2).fill_diagonal_(1)
+
+
+def test_nonzero_static_and_isin():
+    for data, size in (([0, 1, 2, 0, 3], 2), ([[0, 1], [1, 0]], 4), ([0, 0], 1)):
+        np.testing.assert_array_equal(
+            deepgrad.nonzero_static(deepgrad.tensor(data), size=size).numpy(),
+            torch.nonzero_static(torch.tensor(data), size=size).numpy())
+    assert deepgrad.tensor([0, 3]).nonzero_static(size=3, fill_value=9).tolist() == \
+        torch.tensor([0, 3]).nonzero_static(size=3, fill_value=9).tolist()
+    for lib_args in (lambda lib: (lib.tensor([1, 2, 3]), lib.tensor([2, 5])),
+                     lambda lib: (lib.tensor([1, 2]), 2), lambda lib: (2, lib.tensor([2]))):
+        np.testing.assert_array_equal(deepgrad.isin(*lib_args(deepgrad)).numpy(),
+                                      torch.isin(*lib_args(torch)).numpy())
+    assert deepgrad.tensor([1, 2]).isin(deepgrad.tensor([2]), invert=True).tolist() == [True,
+                                                                                       False]
+
+
+def test_constants_and_misc_info():
+    assert (deepgrad.pi, deepgrad.e, deepgrad.inf) == (torch.pi, torch.e, torch.inf)
+    assert np.isnan(deepgrad.nan)
+    assert isinstance(deepgrad.zeros(1).dtype, deepgrad.dtype)
+    assert isinstance(deepgrad.float64, deepgrad.dtype)
+    assert deepgrad.zeros(1).layout is deepgrad.strided
+    x = deepgrad.arange(6.0)
+    assert x.data_ptr() == x.reshape(2, 3).data_ptr() and x[1:].data_ptr() == x.data_ptr() + 4
+    assert x.pin_memory() is x and not x.is_pinned() and x.share_memory_() is x
+    assert not deepgrad.is_inference(x) and not x.is_inference()
+    for args in ((0, 1, 0.25), (2, -1, -0.5), (1, 4, 2), (0, 1, 0.3)):
+        np.testing.assert_allclose(deepgrad.range(*args).numpy(),
+                                   torch.range(*args).numpy(), rtol=1e-6)
+        assert str(deepgrad.range(*args).dtype) == "float32"
+
+
+# ----- squeeze, unsqueeze, flatten, unflatten edge cases (shape.py, as PyTorch programs use
+# them) -------------------------------------------------------------------------------------
+
+EDGES = [
+    (lambda lib, x: lib.flatten(x), ()),
+    (lambda lib, x: x.flatten(0, -1), ()),
+    (lambda lib, x: x.flatten(1), (2, 0, 3)),
+    (lambda lib, x: x.flatten(-2), (2, 3, 4)),
+    (lambda lib, x: x.flatten(1, 1), (2, 3, 4)),
+    (lambda lib, x: x.unsqueeze(-1), ()),
+    (lambda lib, x: x.unsqueeze(0), ()),
+    (lambda lib, x: x.unsqueeze(-3), (2, 3)),
+    (lambda lib, x: x.squeeze((0, 2)), (1, 3, 1)),
+    (lambda lib, x: x.squeeze((0, 1)), (1, 3, 1)),
+    (lambda lib, x: x.squeeze(-1), (1, 3, 1)),
+    (lambda lib, x: x.squeeze(), (1, 3, 1)),
+    (lambda lib, x: x.squeeze(0), ()),
+    (lambda lib, x: lib.squeeze(x, (-1,)), (2, 1)),
+    (lambda lib, x: x.unflatten(1, (2, -1)), (3, 6)),
+    (lambda lib, x: x.unflatten(-1, (3, 2)), (3, 6)),
+    (lambda lib, x: x.view(-1), ()),
+    (lambda lib, x: x.reshape(()), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("case,shape", EDGES, ids=lambda c: str(getattr(
+    c, "__code__", None) and c.__code__.co_firstlineno))
+def test_shape_edge_cases(case, shape):
+    compare(case, [shape])
