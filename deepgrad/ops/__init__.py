@@ -155,8 +155,10 @@ _METHODS["__itruediv__"] = _augmented(inplace.div_, elementwise.div)
 # pointwise-api: deepgrad/ops/pointwise.py (tan, atan2, lerp, lgamma... and their in-place forms)
 from deepgrad.ops import pointwise as _pointwise  # noqa: E402
 
-_METHODS.update({_name: getattr(_pointwise, _name) for _name in _pointwise.__all__})
+_METHODS.update({_name: getattr(_pointwise, _name) for _name in _pointwise.__all__
+                 if _name != "rsub"})  # a function only in torch
 _METHODS.update(_pointwise.INPLACE)
+_METHODS.update(_pointwise.OPERATORS)  # & | ^ ~ << >> bitwise on integers, as in torch
 
 # sorting-api: deepgrad/ops/sorting.py (sort, topk, median, quantile, unique, cummax...)
 from deepgrad.ops import sorting as _sorting  # noqa: E402

@@ -17,6 +17,7 @@ import numpy as np
 from deepgrad.autograd.function import Function
 from deepgrad.autograd.grad_mode import GradMode, no_grad
 from deepgrad.backend import dtypes
+from deepgrad.ops import activation as _activation
 from deepgrad.ops import elementwise as _ew
 from deepgrad.ops._util import as_tensor_arg, broadcast_shape, unbroadcast
 from deepgrad.ops.elementwise import _binary, _float_input, _shape, erf_array
@@ -891,6 +892,218 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 greater, greater_equal, less, less_equal, not_equal = _ew.gt, _ew.ge, _ew.lt, _ew.le, _ew.ne
 
 
+fix, true_divide, divide, multiply, subtract, negative = (
+    _ew.trunc, _ew.div, _ew.div, _ew.mul, _ew.sub, _ew.neg)
+
+
+def rsub(input, other, alpha=1):
+    """other − alpha · input (``sub`` with the operands swapped)."""
+    return _ew.sub(as_tensor_arg(other), input, alpha=alpha)
+
+
+# ----- polygamma, mvlgamma, and the Hurwitz zeta they rest on -----------------------------
+
+_MACHEP = 1.11022302462515654042e-16
+_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
+           7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
+           -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18)
+
+
+def zeta_array(s, q):
+    """Hurwitz ζ(s, q) = Σₖ (q + k)^−s for s > 1, PyTorch's (Cephes') Euler–Maclaurin method:
+    the first terms summed while q + k ≤ 9 (at least ten of them), then the tail as an integral
+    plus Bernoulli corrections, each loop stopping once a term is below machine epsilon."""
+    q = np.array(q, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        total = np.power(q, -s)
+        a = q.copy()
+        b = np.zeros_like(q)
+        steps = 0
+        active = np.ones(q.shape, bool)
+        while True:
+            active &= (steps < 9) | (a <= 9.0)
+            if not active.any():
+                break
+            steps += 1
+            a = np.where(active, a + 1.0, a)
+            b = np.where(active, np.power(a, -s), b)
+            total = np.where(active, total + b, total)
+            active &= ~((-_MACHEP * total < b) & (b < _MACHEP * total))
+        tail = ~((-_MACHEP * total < b) & (b < _MACHEP * total))
+        w = a
+        total = np.where(tail, total + b * w / (s - 1.0) - 0.5 * b, total)
+        a, k = np.ones_like(q), 0.0
+        for coefficient in _ZETA_A:
+            a = a * (s + k)
+            b = b / w
+            term = a * b / coefficient
+            total = np.where(tail, total + term, total)
+            tail &= ~(np.abs(term / total) < _MACHEP)
+            k += 1.0
+            a = a * (s + k)
+            b = b / w
+            k += 1.0
+        pole = (q <= 0) & (q == np.floor(q))
+        total = np.where(pole, np.inf, total)
+    return total
+
+
+def polygamma_array(n, x):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of digamma: ψ, ψ', then (−1)ⁿ⁺¹ n! ζ(n + 1, x)."""
+    if n == 0:
+        return digamma_array(x)
+    if n == 1:
+        return trigamma_array(x)
+    sign = 1.0 if n % 2 else -1.0
+    value = sign * math.exp(math.lgamma(n + 1.0)) * zeta_array(n + 1.0, x)
+    return value.astype(x.dtype, copy=False)
+
+
+class Polygamma(Function):
+    """ψ⁽ⁿ⁾(x);  d/dx = ψ⁽ⁿ⁺¹⁾(x)."""
+
+    __slots__ = ("x", "n")
+
+    def forward(self, x, n=0):
+        self.x, self.n = _float_input(x), n
+        return polygamma_array(n, self.x)
+
+    def backward(self, grad):
+        return grad * polygamma_array(self.n + 1, self.x)
+
+
+def polygamma(n, input):
+    """ψ⁽ⁿ⁾(input) for an integer n ≥ 0 (n = 0 is digamma)."""
+    if int(n) != n or n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative or fractional n (got {n})")
+    return Polygamma.apply(input, n=int(n))
+
+
+class Mvlgamma(Function):
+    """ln Γ_p(x) = p(p − 1)/4 · ln π + Σᵢ₌₀^(p−1) ln Γ(x − i/2);  d/dx = Σᵢ ψ(x − i/2)."""
+
+    __slots__ = ("x", "p")
+
+    def forward(self, x, p=1):
+        x = _float_input(x)
+        self.x, self.p = x, p
+        total = sum(lgamma_array(x - i / 2) for i in range(p))
+        return (total + p * (p - 1) * math.log(math.pi) / 4).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * sum(digamma_array(self.x - i / 2) for i in range(self.p))
+
+
+def mvlgamma(input, p):
+    """The multivariate log-gamma function of dimension p (Wishart densities)."""
+    if p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1 (got {p})")
+    return Mvlgamma.apply(input, p=int(p))
+
+
+# ----- integer and bit-level ops (no gradient) ------------------------------------------------
+
+
+def _integer_binary(ufunc, op, python_numbers=True):
+    def apply(input, other):
+        if not python_numbers:
+            _tensor_only(other, op)
+        a = input._data if isinstance(input, Tensor) else input
+        b = other._data if isinstance(other, Tensor) else np.asarray(other) if isinstance(
+            other, (list, tuple)) else other
+        for value in (a, b):
+            if isinstance(value, float) or (type(value) is np.ndarray and value.dtype.kind == "f"):
+                raise NotImplementedError(f"{op}: not implemented for floating-point tensors "
+                                          f"(integer or bool only)")
+        return Tensor._from_op(np.asarray(_binary(ufunc, a, b, op)), None)
+
+    apply.__name__ = op
+    apply.__doc__ = f"Elementwise ``{op}`` of integer or bool tensors (no gradient)."
+    return apply
+
+
+bitwise_and = _integer_binary(np.bitwise_and, "bitwise_and")
+bitwise_or = _integer_binary(np.bitwise_or, "bitwise_or")
+bitwise_xor = _integer_binary(np.bitwise_xor, "bitwise_xor")
+bitwise_left_shift = _integer_binary(np.left_shift, "bitwise_left_shift")
+bitwise_right_shift = _integer_binary(np.right_shift, "bitwise_right_shift")
+gcd = _integer_binary(np.gcd, "gcd", python_numbers=False)
+lcm = _integer_binary(np.lcm, "lcm", python_numbers=False)
+
+
+def bitwise_not(input):
+    """~x: every bit flipped (logical not for bool)."""
+    if input.dtype.kind == "f":
+        raise NotImplementedError("bitwise_not: not implemented for floating-point tensors")
+    return Tensor._from_op(np.invert(input._data), None)
+
+
+def nextafter(input, other):
+    """The next representable float after input in the direction of other (no gradient)."""
+    other = _tensor_only(other, "nextafter")
+    _no_integers(dtypes.result_dtype(input._data, other._data), "nextafter")
+    return Tensor._from_op(np.asarray(_binary(np.nextafter, input._data, other._data,
+                                              "nextafter")), None)
+
+
+def ldexp(input, other):
+    """input · 2^other (exact scaling by powers of two); differentiable in both."""
+    return _ew.mul(input, exp2(_tensor_only(other, "ldexp")))
+
+
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa · 2^exponent, |mantissa| in [0.5, 1);
+    the exponent is int32 and the mantissa's gradient is 2^−exponent."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"frexp: only supports floating-point dtypes (got {input.dtype})")
+    _, exponent = np.frexp(input._data)
+    exponent = Tensor._from_op(np.asarray(exponent, dtype=np.int32), None)
+    mantissa = _ew.mul(input, Tensor._from_op(np.asarray(
+        np.ldexp(np.ones((), input.dtype), -exponent._data), dtype=input.dtype), None))
+    return mantissa, exponent
+
+
+def signbit(input):
+    """True where the sign bit is set (−0.0 included)."""
+    x = input._data
+    return Tensor._from_op(np.zeros(x.shape, bool) if x.dtype == np.bool_ else np.signbit(x),
+                           None)
+
+
+def isposinf(input):
+    return Tensor._from_op(np.isposinf(input._data) if input.dtype.kind == "f" else np.zeros(
+        input.shape, bool), None)
+
+
+def isneginf(input):
+    return Tensor._from_op(np.isneginf(input._data) if input.dtype.kind == "f" else np.zeros(
+        input.shape, bool), None)
+
+
+def isreal(input):
+    """True everywhere: deepgrad's tensors are real."""
+    return Tensor._from_op(np.ones(input.shape, bool), None)
+
+
+def _swapped(fn):
+    def method(self, other):
+        return fn(other, self)
+
+    return method
+
+
+# Python's bit operators on tensors: bitwise for integers, logical for bool (PyTorch's ``&``)
+OPERATORS = {
+    "__and__": bitwise_and, "__rand__": _swapped(bitwise_and),
+    "__or__": bitwise_or, "__ror__": _swapped(bitwise_or),
+    "__xor__": bitwise_xor, "__rxor__": _swapped(bitwise_xor),
+    "__invert__": bitwise_not,
+    "__lshift__": bitwise_left_shift, "__rlshift__": _swapped(bitwise_left_shift),
+    "__rshift__": bitwise_right_shift, "__rrshift__": _swapped(bitwise_right_shift),
+    "polygamma": lambda self, n: polygamma(n, self),
+}
+
+
 # ----- in-place variants ----------------------------------------------------------------------
 
 
@@ -940,6 +1153,17 @@ _INPLACE_OPS = {
     "gt": _ew.gt, "ge": _ew.ge,
 }
 
+_INPLACE_OPS.update({
+    "fix": fix, "true_divide": true_divide, "divide": divide, "multiply": multiply,
+    "subtract": subtract, "negative": negative, "ldexp": ldexp, "nextafter": nextafter,
+    "gcd": gcd, "lcm": lcm, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
+    "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
+    "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
+    "polygamma": OPERATORS["polygamma"], "mvlgamma": mvlgamma, "sigmoid": _activation.sigmoid,
+    "tanh": _activation.tanh, "logical_and": _ew.logical_and, "logical_or": _ew.logical_or,
+    "logical_xor": _ew.logical_xor, "logical_not": _ew.logical_not,
+})
+
 INPLACE = {name + "_": _inplace(op, name + "_") for name, op in _INPLACE_OPS.items()}
 INPLACE["float_power_"] = float_power_
 
@@ -950,5 +1174,8 @@ __all__ = [
     "addcdiv", "fmod", "frac", "clamp_min", "clamp_max", "nan_to_num", "sgn", "heaviside",
     "copysign", "float_power", "deg2rad", "rad2deg", "logaddexp", "logaddexp2", "sinc", "fmax",
     "fmin", "positive", "absolute", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "lgamma", "digamma",
+    "not_equal", "lgamma", "digamma", "polygamma", "mvlgamma", "fix", "true_divide", "divide",
+    "multiply", "subtract", "negative", "rsub", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "nextafter",
+    "ldexp", "frexp", "signbit", "isposinf", "isneginf", "isreal",
 ]
