@@ -7,7 +7,7 @@
 
 Loaded on first use (``import deepgrad`` does not import it). The math is in
 ``inverses.py`` (inv, det, solve, pinv, lstsq...), ``decompositions.py`` (cholesky, qr, eigh,
-svd) and ``norms.py``, each op's gradient written next to its forward.
+svd), ``lu.py`` and ``norms.py``, each op's gradient written next to its forward.
 """
 
 from deepgrad.linalg._common import LinAlgError
@@ -31,8 +31,12 @@ from deepgrad.linalg.inverses import (
     pinv,
     slogdet,
     solve,
+    solve_ex,
     solve_triangular,
+    tensorinv,
+    tensorsolve,
 )
+from deepgrad.linalg.lu import lu, lu_factor, lu_factor_ex, lu_solve
 from deepgrad.linalg.norms import cond, matrix_norm, norm, vector_norm
 from deepgrad.ops import matrix as _matrix
 from deepgrad.ops import reduce as _reduce
@@ -42,9 +46,10 @@ from deepgrad.ops.matrix import multi_dot
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh",
-    "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm",
-    "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
-    "solve_triangular", "svd", "svdvals", "vander", "vecdot", "vector_norm",
+    "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+    "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
+    "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",
+    "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
 ]
 
 

@@ -31,6 +31,7 @@ from deepgrad.tensor import Tensor
 linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
+triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 
 
 def _singular_error(op, a):
@@ -379,3 +380,57 @@ def matrix_exp(A):
     for _ in range(squarings):
         result = matmul(result, result)
     return result
+
+
+linalg_solve_ex = namedtuple("linalg_solve_ex", ["result", "info"])
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """(X, info) of ``solve``: info is 0, or the 1-based zero pivot of a singular A (then X
+    is NaN), instead of raising."""
+    check_matrix("linalg.solve_ex", A, square=True)
+    info = np.zeros(A.shape[:-2], dtype=np.int32)
+    for index, m in each_matrix(A._data):
+        try:
+            np.linalg.inv(m)
+        except np.linalg.LinAlgError:
+            info[index] = zero_pivot(m) or 1
+    if np.any(info) and not check_errors:
+        vector = _vector_rhs(A, B)
+        batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-1] if vector else B.shape[:-2])
+        shape_ = batch + ((A.shape[-1],) if vector else tuple(B.shape[-2:]))
+        X = Tensor._from_op(np.full(shape_, np.nan, dtype=A.dtype), None)
+        return linalg_solve_ex(X, Tensor._from_op(info, None))
+    return linalg_solve_ex(solve(A, B, left=left), Tensor._from_op(info, None))
+
+
+def tensorinv(A, ind=2):
+    """The inverse of A read as a linear map from its last dims to its first ``ind``:
+    tensordot(tensorinv(A), A, ind) is the identity."""
+    import math
+
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return inv(A.reshape(rows, cols)).reshape(tuple(A.shape[ind:]) + tuple(A.shape[:ind]))
+
+
+def tensorsolve(A, B, dims=None):
+    """X with tensordot(A, X, X.ndim) = B (``dims`` of A moved to the end first)."""
+    import math
+
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        rest = [d for d in range(A.ndim) if d not in dims]
+        A = shape.permute(A, rest + dims)
+    result_shape = tuple(A.shape[B.ndim:])
+    rows, cols = math.prod(B.shape), math.prod(result_shape)
+    if math.prod(A.shape[:B.ndim]) != rows or tuple(A.shape[:B.ndim]) != tuple(B.shape) \
+            or rows != cols:
+        raise RuntimeError(f"linalg.tensorsolve: expected A's leading dims to equal B's shape "
+                           f"{tuple(B.shape)} and to form a square system, got A of shape "
+                           f"{tuple(A.shape)}")
+    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(result_shape)

@@ -30,9 +30,10 @@ from deepgrad.tensor import Tensor, _wrap_dim
 __all__ = [
     "addbmm", "addmm", "addmv", "addr", "baddbmm", "block_diag", "cdist",
     "chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "corrcoef", "cov", "cross",
-    "det", "diag", "diag_embed", "diagflat", "diagonal", "dist", "inner", "inverse", "kron",
-    "logdet", "matrix_exp", "matrix_power", "multi_dot", "mv", "pinverse", "qr",
-    "slogdet", "svd", "tensordot", "trace", "tril_indices", "triu_indices", "vander", "vdot",
+    "det", "diag", "diag_embed", "diagflat", "diagonal", "dist", "frobenius_norm", "ger", "inner",
+    "inverse", "kron", "logdet", "lu", "lu_solve", "lu_unpack", "matrix_exp", "matrix_power",
+    "multi_dot", "mv", "nuclear_norm", "pinverse", "qr", "slogdet", "svd", "tensordot", "trace",
+    "triangular_solve", "tril_indices", "triu_indices", "vander", "vdot",
 ]
 
 
@@ -702,10 +703,84 @@ def svd(input, some=True, compute_uv=True):
                                                                 compute_uv=compute_uv)
 
 
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """The legacy ``torch.triangular_solve``: (X, A) with T X = b (Tᵀ X = b if ``transpose``),
+    T the upper or lower triangle of A."""
+    from deepgrad.linalg.inverses import solve_triangular
+
+    T = A.mT if transpose else A
+    X = solve_triangular(T, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _linalg("deepgrad.linalg.inverses").triangular_solve_result(X, shape.clone(A))
+
+
+def lu(A, pivot=True, get_infos=False):
+    """The legacy ``torch.lu``: (LU, pivots) or (LU, pivots, infos)."""
+    LU_, pivots, info = _linalg().lu_factor_ex(A, pivot=pivot)
+    return (LU_, pivots, info) if get_infos else (LU_, pivots)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """(P, L, U) with A = P L U from ``lu_factor``'s packed output."""
+    return _linalg("deepgrad.linalg.lu").lu_unpack(LU_data, LU_pivots, unpack_data,
+                                                   unpack_pivots)
+
+
+def lu_solve(b, LU_data, LU_pivots):
+    """The legacy ``torch.lu_solve``: X with A X = b, A given by ``lu``."""
+    return _linalg().lu_solve(LU_data, LU_pivots, b)
+
+
+def ger(input, vec2):
+    """The outer product (an old name of ``outer``)."""
+    return einsum("i,j->ij", input, vec2)
+
+
+def nuclear_norm(input, dim=None, keepdim=False):
+    """Σσ of the matrix (or of the matrices in the two ``dim``)."""
+    return _linalg().matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
+
+
+def frobenius_norm(input, dim=(-2, -1), keepdim=False):
+    """The 2-norm of all entries over ``dim``."""
+    return _linalg().vector_norm(input, 2, dim, keepdim)
+
+
+def _in_place(op, name):
+    """``x.addmm_(...)``: the out-of-place result written into x, outside the graph only (the
+    rule of deepgrad/ops/inplace.py)."""
+
+    def method(self, *args, **kwargs):
+        from deepgrad.autograd.grad_mode import GradMode, no_grad
+        from deepgrad.ops.inplace import _write
+
+        if GradMode.enabled and any(isinstance(t, Tensor) and t.requires_grad
+                                    for t in (self, *args, *kwargs.values())):
+            raise RuntimeError(f"{name}: in-place operations on tensors that require grad are "
+                               f"not supported; use the out-of-place {name[:-1]}")
+        with no_grad():
+            result = op(self, *args, **kwargs)
+        if result.shape != self.shape:
+            raise RuntimeError(f"{name}: the result of shape {tuple(result.shape)} can't be "
+                               f"written in place into a tensor of shape {tuple(self.shape)}")
+        return _write(self, result._data, name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``."
+    return method
+
+
+addmm_ = _in_place(addmm, "addmm_")
+addmv_ = _in_place(addmv, "addmv_")
+addr_ = _in_place(addr, "addr_")
+addbmm_ = _in_place(addbmm, "addbmm_")
+baddbmm_ = _in_place(baddbmm, "baddbmm_")
+
+
 # the Tensor methods PyTorch has for these (bound in deepgrad/ops/__init__.py)
 TENSOR_METHODS = (
-    "addbmm", "addmm", "addmv", "addr", "baddbmm", "cholesky", "cholesky_inverse",
-    "cholesky_solve", "corrcoef", "cov", "cross", "det", "diag", "diag_embed", "diagflat",
-    "diagonal", "dist", "inner", "inverse", "kron", "logdet", "matrix_exp", "matrix_power", "mv",
-    "pinverse", "qr", "slogdet", "svd", "trace", "vdot",
+    "addbmm", "addbmm_", "addmm", "addmm_", "addmv", "addmv_", "addr", "addr_", "baddbmm",
+    "baddbmm_", "cholesky", "cholesky_inverse", "cholesky_solve", "corrcoef", "cov", "cross",
+    "det", "diag", "diag_embed", "diagflat", "diagonal", "dist", "ger", "inner", "inverse",
+    "kron", "logdet", "lu", "lu_solve", "matrix_exp", "matrix_power", "mv", "pinverse", "qr",
+    "slogdet", "svd", "trace", "triangular_solve", "vdot",
 )

@@ -370,7 +370,8 @@ def test_public_names_match_torch_linalg():
     for name in deepgrad.linalg.__all__:
         assert hasattr(torch.linalg, name), name
     for name in ("inverse", "det", "logdet", "slogdet", "cholesky", "pinverse", "matrix_power",
-                 "cholesky_solve", "cholesky_inverse", "matrix_exp", "qr", "svd"):
+                 "cholesky_solve", "cholesky_inverse", "matrix_exp", "qr", "svd", "lu", "lu_solve",
+                 "triangular_solve", "ger"):
         assert hasattr(deepgrad, name) and hasattr(deepgrad.Tensor, name), name
 
 
@@ -399,6 +400,93 @@ def _sym_t(x):
     (lambda x: deepgrad.linalg.pinv(x), [rand(4, 2)]),
     (lambda x: deepgrad.linalg.matrix_norm(x, "nuc"), [rand(3, 2)]),
     (lambda x: deepgrad.linalg.matrix_exp(x), [rand(2, 2)]),
+    (lambda x: deepgrad.linalg.lu_factor(x).LU, [rand(3, 3)]),
+    (lambda x: deepgrad.linalg.lu(x).L, [rand(4, 2)]),
+    (lambda x: deepgrad.linalg.lu(x).U, [rand(2, 4)]),
 ])
 def test_gradcheck(fn, arrays):
     assert gradcheck(fn, [_leaf(a) for a in arrays])
+
+
+# ----- LU -----------------------------------------------------------------------------------
+
+LU_CASES = [
+    ("lu_factor", lambda lib, a: tuple(lib.linalg.lu_factor(a)), [(3, 3)]),
+    ("lu_factor_batched", lambda lib, a: lib.linalg.lu_factor(a).LU, [(2, 4, 4)]),
+    ("lu_factor_wide", lambda lib, a: lib.linalg.lu_factor(a).LU, [(3, 5)]),
+    ("lu_factor_tall", lambda lib, a: lib.linalg.lu_factor(a).LU, [(5, 3)]),
+    ("lu", lambda lib, a: tuple(lib.linalg.lu(a)), [(2, 4, 4)]),
+    ("lu_wide", lambda lib, a: tuple(lib.linalg.lu(a)), [(3, 5)]),
+    ("lu_tall", lambda lib, a: tuple(lib.linalg.lu(a)), [(5, 3)]),
+    ("lu_L_only", lambda lib, a: lib.linalg.lu(a).L, [(5, 3)]),
+    ("lu_U_only", lambda lib, a: lib.linalg.lu(a).U, [(3, 5)]),
+    ("lu_unpack", lambda lib, a: tuple(lib.lu_unpack(*lib.linalg.lu_factor(a))), [(4, 4)]),
+    ("lu_unpack_wide", lambda lib, a: tuple(lib.lu_unpack(*lib.linalg.lu_factor(a))), [(2, 4)]),
+    ("lu_solve", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b),
+     [well_conditioned(3, 3), (3, 2)]),
+    ("lu_solve_adjoint", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b,
+                                                               adjoint=True),
+     [well_conditioned(2, 3, 3), (2, 3, 2)]),
+    ("lu_solve_right", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b,
+                                                             left=False),
+     [well_conditioned(3, 3), (4, 3)]),
+    ("lu_solve_right_adjoint", lambda lib, a, b: lib.linalg.lu_solve(
+        *lib.linalg.lu_factor(a), b, left=False, adjoint=True), [well_conditioned(3, 3), (2, 3)]),
+    ("lu_legacy", lambda lib, a, b: lib.lu_solve(b, *lib.lu(a)), [well_conditioned(3, 3), (3, 1)]),
+    ("lu_method", lambda lib, a: a.lu()[0], [(3, 3)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,specs", LU_CASES, ids=[c[0] for c in LU_CASES])
+def test_lu(name, fn, specs):
+    compare(fn, specs)
+
+
+def test_lu_pivots_and_infos():
+    a = rand(2, 4, 4)
+    a[1, :, 0] = 0  # a zero column: the first pivot is zero
+    ours = deepgrad.lu(deepgrad.tensor(a), get_infos=True)
+    theirs = torch.lu(torch.tensor(a), get_infos=True)
+    for o, t in zip(ours, theirs):
+        assert str(o.numpy().dtype) == str(t.numpy().dtype)
+    np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+    np.testing.assert_array_equal(ours[2].numpy(), theirs[2].numpy())
+
+
+# ----- more of torch.linalg ----------------------------------------------------------------
+
+MORE = [
+    ("solve_ex", lambda lib, a, b: tuple(lib.linalg.solve_ex(a, b)), [well_conditioned(3, 3),
+                                                                      (3, 2)]),
+    ("tensorinv", lambda lib, a: lib.linalg.tensorinv(a, ind=2),
+     [well_conditioned(6, 6).reshape(2, 3, 6)]),
+    ("tensorinv_1", lambda lib, a: lib.linalg.tensorinv(a, ind=1),
+     [well_conditioned(4, 4).reshape(4, 2, 2)]),
+    ("tensorsolve", lambda lib, a, b: lib.linalg.tensorsolve(a, b),
+     [well_conditioned(6, 6).reshape(2, 3, 6), (2, 3)]),
+    ("tensorsolve_dims", lambda lib, a, b: lib.linalg.tensorsolve(a, b, dims=(0,)),
+     [well_conditioned(6, 6).reshape(6, 2, 3), (2, 3)]),
+    ("triangular_solve", lambda lib, b, a: tuple(lib.triangular_solve(b, a)),
+     [(3, 2), well_conditioned(3, 3)]),
+    ("triangular_solve_lower_t", lambda lib, b, a: lib.triangular_solve(
+        b, a, upper=False, transpose=True).solution, [(2, 3, 2), well_conditioned(2, 3, 3)]),
+    ("triangular_solve_method", lambda lib, b, a: b.triangular_solve(
+        a, unitriangular=True)[0], [(3, 2), (3, 3)]),
+    ("nuclear_norm", lambda lib, a: lib.nuclear_norm(a), [(3, 4)]),
+    ("nuclear_norm_dim", lambda lib, a: lib.nuclear_norm(a, dim=(0, 2), keepdim=True),
+     [(3, 2, 4)]),
+    ("frobenius_norm", lambda lib, a: lib.frobenius_norm(a, dim=(0, 1)), [(3, 2, 4)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,specs", MORE, ids=[c[0] for c in MORE])
+def test_more_linalg(name, fn, specs):
+    compare(fn, specs)
+
+
+def test_solve_ex_singular_info():
+    a = np.stack([np.eye(2), np.zeros((2, 2))])
+    ours = deepgrad.linalg.solve_ex(deepgrad.tensor(a), deepgrad.ones(2, 2, dtype=deepgrad.float64))
+    theirs = torch.linalg.solve_ex(torch.tensor(a), torch.ones(2, 2, dtype=torch.float64))
+    np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+    assert ours.result.shape == tuple(theirs.result.shape)

@@ -336,3 +336,28 @@ def _leaf(*shape, seed=0):
 def test_gradcheck(fn, shapes):
     inputs = [_leaf(*s, seed=k) for k, s in enumerate(shapes)]
     assert gradcheck(fn, inputs)
+
+
+def test_ger():
+    compare(lambda lib, a, b: lib.ger(a, b), [(3,), (4,)])
+    compare(lambda lib, a, b: a.ger(b), [(2,), (3,)])
+
+
+@pytest.mark.parametrize("name,shapes,kwargs", [
+    ("addmm_", [(2, 4), (2, 3), (3, 4)], {"beta": 0.5, "alpha": 2}),
+    ("addmv_", [(2,), (2, 3), (3,)], {"alpha": -1}),
+    ("addr_", [(2, 3), (2,), (3,)], {}),
+    ("addbmm_", [(2, 4), (5, 2, 3), (5, 3, 4)], {"beta": 0}),
+    ("baddbmm_", [(5, 2, 4), (5, 2, 3), (5, 3, 4)], {"beta": 2, "alpha": 0.5}),
+])
+def test_in_place(name, shapes, kwargs):
+    arrays = [rand(*s, seed=k) for k, s in enumerate(shapes)]
+    ours = deepgrad.tensor(arrays[0])
+    theirs = torch.tensor(arrays[0])
+    out = getattr(ours, name)(*[deepgrad.tensor(a) for a in arrays[1:]], **kwargs)
+    getattr(theirs, name)(*[torch.tensor(a) for a in arrays[1:]], **kwargs)
+    assert out is ours
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-12)
+    leaf = deepgrad.tensor(arrays[0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=name):
+        getattr(leaf, name)(*[deepgrad.tensor(a) for a in arrays[1:]], **kwargs)
