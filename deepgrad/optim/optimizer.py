@@ -12,7 +12,7 @@ and each update bumps ``param._version`` like any in-place write.
 
 import copy
 import functools
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from itertools import chain
 
 import numpy as np
@@ -106,6 +106,7 @@ class Optimizer:
         self.defaults = defaults
         self._step_pre_hooks = {}
         self._step_post_hooks = {}
+        self._init_state_dict_hooks()
         self._opt_called = False
         self._scratch_buffers = {}
         if isinstance(params, Tensor):
@@ -231,6 +232,40 @@ class Optimizer:
         self._step_post_hooks[handle.id] = hook
         return handle
 
+    def _init_state_dict_hooks(self):
+        self._optimizer_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_state_dict_post_hooks = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks = OrderedDict()
+
+    @staticmethod
+    def _register_hook(hooks, hook, prepend):
+        handle = _RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer)`` runs before ``state_dict()`` builds the dict (``prepend``: before
+        the hooks already registered). Returns a handle with ``remove()``."""
+        return self._register_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict)`` runs on the dict ``state_dict()`` returns; it may
+        return a replacement."""
+        return self._register_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict)`` runs before ``load_state_dict`` reads the dict (a
+        shallow copy of the one passed); it may return a replacement, e.g. to adapt an old
+        checkpoint."""
+        return self._register_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer)`` runs after ``load_state_dict`` has restored the state."""
+        return self._register_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
     # ----- checkpoints ---------------------------------------------------------------------
     def state_dict(self):
         """The optimizer's state as ``{"state": {index: {...}}, "param_groups": [...]}``.
@@ -240,6 +275,8 @@ class Optimizer:
         State tensors are returned by reference, as in PyTorch: copy the dict
         (``copy.deepcopy``) if the optimizer keeps stepping before you save it.
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         mapping = {}
         start = 0
         param_groups = []
@@ -252,7 +289,12 @@ class Optimizer:
             param_groups.append(packed)
         state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v
                  for k, v in self.state.items()}
-        return {"state": state, "param_groups": param_groups}
+        state_dict = {"state": state, "param_groups": param_groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Restore a state written by ``state_dict()`` (of an optimizer built the same way).
@@ -260,6 +302,12 @@ class Optimizer:
         Floating state tensors are copied and cast to their parameter's dtype, except
         ``step`` which keeps its own. Group options (``lr``...) come from the loaded dict.
         """
+        if isinstance(state_dict, dict):
+            state_dict = state_dict.copy()  # shallow, so that pre-hooks may replace entries
+            for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+                result = pre_hook(self, state_dict)
+                if result is not None:
+                    state_dict = result
         if not isinstance(state_dict, dict) or "param_groups" not in state_dict \
                 or "state" not in state_dict:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict)
@@ -290,6 +338,8 @@ class Optimizer:
             if "betas" in saved and isinstance(saved["betas"], list):
                 saved["betas"] = tuple(saved["betas"])
         self.__setstate__({"state": state, "param_groups": saved_groups})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -300,6 +350,8 @@ class Optimizer:
                             ("_opt_called", False), ("_scratch_buffers", {})):
             if name not in self.__dict__:
                 setattr(self, name, value)
+        if "_optimizer_state_dict_pre_hooks" not in self.__dict__:
+            self._init_state_dict_hooks()
 
     def __repr__(self):
         text = type(self).__name__ + " ("

@@ -516,3 +516,37 @@ def test_swalr_get_lr_outside_step_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         s.get_last_lr()
+
+
+# ----- state-dict hooks of the base class ----------------------------------------------------
+def test_state_dict_hooks_like_torch():
+    def run(lib):
+        calls = []
+        p = _param(lib)
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        p.grad = lib.ones(2)
+        opt.step()
+        opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+        opt.register_state_dict_pre_hook(lambda o: calls.append("pre-first"), prepend=True)
+
+        def post(o, sd):
+            calls.append("post")
+            sd = dict(sd)
+            sd["extra"] = 1
+            return sd
+        handle = opt.register_state_dict_post_hook(post)
+        sd = opt.state_dict()
+        assert sd["extra"] == 1
+        handle.remove()
+        assert "extra" not in opt.state_dict()
+
+        def load_pre(o, sd):
+            calls.append("load-pre")
+            sd["param_groups"] = copy.deepcopy(sd["param_groups"])
+            sd["param_groups"][0]["lr"] = 0.5  # adapt an old checkpoint
+        opt.register_load_state_dict_pre_hook(load_pre)
+        opt.register_load_state_dict_post_hook(lambda o: calls.append("load-post"))
+        opt.load_state_dict(sd)
+        return calls, opt.param_groups[0]["lr"], sorted(sd)
+
+    assert run(deepgrad) == run(torch)
