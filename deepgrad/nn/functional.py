@@ -14,23 +14,31 @@ from deepgrad.ops.activation import (  # noqa: F401
 )
 from deepgrad.ops.activation_extra import (  # noqa: F401
     celu,
+    celu_,
     channel_shuffle,
+    elu_,
     feature_alpha_dropout,
     glu,
     gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
+    hardtanh_,
+    leaky_relu_,
     logsigmoid,
     mish,
     prelu,
+    relu_,
     rrelu,
+    rrelu_,
     selu,
+    selu_,
     softmin,
     softshrink,
     softsign,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from deepgrad.ops.affine import bilinear, maxout  # noqa: F401
 from deepgrad.ops.attention import (  # noqa: F401
@@ -100,6 +108,14 @@ from deepgrad.ops.pool import (  # noqa: F401
     max_pool2d,
     max_unpool1d,
     max_unpool2d,
+)
+from deepgrad.ops.pool_extra import (  # noqa: F401
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
 )
 from deepgrad.ops.reduce import log_softmax, softmax  # noqa: F401
 from deepgrad.ops.shape import (  # noqa: F401

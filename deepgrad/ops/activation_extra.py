@@ -16,17 +16,21 @@ import math
 import numpy as np
 
 from deepgrad.autograd.function import Function
+from deepgrad.autograd.grad_mode import no_grad
 from deepgrad.backend.random import generator as _rng
 from deepgrad.ops import activation as A
 from deepgrad.ops import elementwise as E
 from deepgrad.ops.dropout import _check_p, keep_mask
 from deepgrad.ops.elementwise import _float_input
+from deepgrad.ops.inplace import _write
 from deepgrad.ops.reduce import softmax
 from deepgrad.tensor import Tensor, _wrap_dim
 
 __all__ = ["logsigmoid", "hardsigmoid", "hardswish", "selu", "celu", "mish", "softsign",
            "softmin", "glu", "prelu", "rrelu", "threshold", "hardshrink", "softshrink",
-           "tanhshrink", "gumbel_softmax", "feature_alpha_dropout", "channel_shuffle"]
+           "tanhshrink", "gumbel_softmax", "feature_alpha_dropout", "channel_shuffle",
+           "relu_", "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_", "rrelu_",
+           "threshold_"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -321,3 +325,28 @@ def channel_shuffle(input, groups):
     n, rest = input.shape[0], tuple(input.shape[2:])
     grouped = input.reshape((n, groups, channels // groups) + rest)
     return grouped.transpose(1, 2).reshape(input.shape)
+
+
+# ----- in-place spellings (F.relu_ ...) ----------------------------------------------------------
+def _in_place(fn, name):
+    """``name(input, ...)`` writes ``fn(input, ...)`` into ``input`` and returns it. As every
+    in-place op in deepgrad, it refuses tensors that autograd tracks."""
+
+    def op(input, *args, **kwargs):
+        with no_grad():
+            result = fn(input, *args, **kwargs)
+        return _write(input, result._data, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"In-place ``{fn.__name__}``: overwrites ``input`` with the result."
+    return op
+
+
+relu_ = _in_place(A.relu, "relu_")
+elu_ = _in_place(A.elu, "elu_")
+leaky_relu_ = _in_place(A.leaky_relu, "leaky_relu_")
+hardtanh_ = _in_place(A.hardtanh, "hardtanh_")
+celu_ = _in_place(celu, "celu_")
+selu_ = _in_place(selu, "selu_")
+rrelu_ = _in_place(rrelu, "rrelu_")
+threshold_ = _in_place(threshold, "threshold_")
