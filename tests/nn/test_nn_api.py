@@ -711,7 +711,11 @@ def test_new_names_are_torchs():
                  "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
                  "TripletMarginWithDistanceLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
                  "MultiLabelMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss",
-                 "FeatureAlphaDropout", "UninitializedParameter"):
+                 "FeatureAlphaDropout", "UninitializedParameter", "UninitializedBuffer",
+                 "CTCLoss", "LPPool1d", "LPPool2d", "NLLLoss2d", "LazyConv1d",
+                 "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d",
+                 "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "ZeroPad3d",
+                 "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d"):
         assert hasattr(torch.nn, name) and name in nn.__all__ and hasattr(nn, name), name
 
 
@@ -814,3 +818,100 @@ def test_ctc_loss_blank_unbatched_and_zero_infinity():
                                            lib.tensor(impossible), lib.tensor(target_lengths),
                                            zero_infinity=True), [logits], atol=1e-9)
     assert repr(nn.CTCLoss()) == repr(torch.nn.CTCLoss())
+
+
+# ----- more lazy layers, LP pooling, in-place spellings, aliases -------------------------------
+@pytest.mark.parametrize("make,th_make,shape", [
+    (lambda: nn.LazyConvTranspose2d(4, 3, stride=2, groups=2),
+     lambda: torch.nn.ConvTranspose2d(6, 4, 3, stride=2, groups=2), (2, 6, 5, 4)),
+    (lambda: nn.LazyConvTranspose1d(3, 2), lambda: torch.nn.ConvTranspose1d(5, 3, 2), (2, 5, 7)),
+    (lambda: nn.LazyBatchNorm1d(), lambda: torch.nn.BatchNorm1d(5), (6, 5)),
+    (lambda: nn.LazyBatchNorm2d(momentum=None), lambda: torch.nn.BatchNorm2d(3, momentum=None),
+     (4, 3, 2, 5)),
+    (lambda: nn.LazyInstanceNorm1d(), lambda: torch.nn.InstanceNorm1d(3, affine=True,
+                                                                      track_running_stats=True),
+     (2, 3, 6)),
+    (lambda: nn.LazyInstanceNorm2d(), lambda: torch.nn.InstanceNorm2d(3, affine=True,
+                                                                      track_running_stats=True),
+     (3, 4, 5)),
+])
+def test_more_lazy_layers(make, th_make, shape):
+    layer = make()
+    layer(deepgrad.randn(*shape))
+    th = th_make()
+    assert type(layer).__name__ == type(th).__name__ and repr(layer) == repr(th)
+    assert {k: tuple(v.shape) for k, v in layer.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in th.state_dict().items()}
+    layer.eval()
+    th.eval()
+    # running statistics are still the initial ones in both; compare eval outputs and gradients
+    layer.double()
+    th.double()
+    th.load_state_dict({k: torch.tensor(v.numpy()) for k, v in layer.state_dict().items()})
+    x = rng.standard_normal(shape)
+    compare(lambda lib, x: (layer if lib is deepgrad else th)(x), [x], atol=1e-9)
+
+
+def test_lazy_norm_repr_before_first_call():
+    for name in ("LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d"):
+        assert repr(getattr(nn, name)()) == repr(getattr(torch.nn, name)())
+    assert repr(nn.LazyConvTranspose2d(4, 3)) == repr(torch.nn.LazyConvTranspose2d(4, 3))
+
+
+def test_lazy_norm_loads_state_dict():
+    source = nn.BatchNorm2d(3)
+    source.running_mean.data = deepgrad.tensor([0.5, -1.0, 2.0])
+    lazy = nn.LazyBatchNorm2d()
+    lazy.load_state_dict(source.state_dict())
+    assert lazy.running_mean.numpy().tolist() == [0.5, -1.0, 2.0]
+    lazy.eval()
+    y = lazy(deepgrad.ones(1, 3, 2, 2))
+    assert type(lazy) is nn.BatchNorm2d and lazy.num_features == 3 and y.shape == (1, 3, 2, 2)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("stride,ceil_mode", [(None, False), (1, False), (2, True)])
+def test_lp_pool(norm_type, stride, ceil_mode):
+    x = np.random.default_rng(0).uniform(0.1, 2.0, (2, 3, 7, 6))
+    compare(lambda lib, x: F(lib).lp_pool2d(x, norm_type, (2, 3), stride, ceil_mode), [x])
+    compare(lambda lib, x: NN(lib).LPPool2d(norm_type, 2, stride, ceil_mode)(x), [x])
+    compare(lambda lib, x: F(lib).lp_pool1d(x, norm_type, 3, stride, ceil_mode), [x[:, :, 0]])
+    compare(lambda lib, x: NN(lib).LPPool1d(norm_type, 2, stride, ceil_mode)(x), [x[:, :, 0]])
+    assert repr(nn.LPPool2d(norm_type, 2, stride)) == repr(torch.nn.LPPool2d(norm_type, 2,
+                                                                            stride))
+
+
+def test_max_pool_with_indices_spellings():
+    compare(lambda lib, x: F(lib).max_pool2d_with_indices(x, 2)[0], [(2, 3, 6, 4)])
+    compare(lambda lib, x: F(lib).max_pool1d_with_indices(x, 3, 2)[0], [(2, 3, 7)])
+    compare(lambda lib, x: F(lib).adaptive_max_pool2d_with_indices(x, (2, 3))[0], [(2, 3, 5, 7)])
+    compare(lambda lib, x: F(lib).adaptive_max_pool1d_with_indices(x, 3)[0], [(2, 3, 7)])
+    for lib in (deepgrad, torch):
+        _, index = F(lib).max_pool2d_with_indices(lib.tensor(np.arange(24.0).reshape(1, 1, 4, 6)),
+                                                  2)
+        assert index.numpy().tolist() == [[[[7, 9, 11], [19, 21, 23]]]]
+
+
+@pytest.mark.parametrize("name,args", [("relu_", ()), ("elu_", (0.5,)), ("leaky_relu_", (0.2,)),
+                                       ("hardtanh_", (-0.5, 0.5)), ("celu_", (0.7,)),
+                                       ("selu_", ()), ("threshold_", (0.1, -3.0)),
+                                       ("rrelu_", (0.1, 0.3))])
+def test_functional_in_place_variants(name, args):
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    results = []
+    for lib in (deepgrad, torch):
+        t = lib.tensor(x.copy())
+        out = getattr(F(lib), name)(t, *args)
+        assert out is t
+        results.append(t.numpy())
+    np.testing.assert_allclose(results[0], results[1], atol=1e-12)
+    leaf = deepgrad.tensor(x, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        getattr(F(deepgrad), name)(leaf, *args)
+
+
+def test_nll_loss_2d_alias():
+    target = np.random.default_rng(0).integers(0, 4, (2, 3, 5))
+    with pytest.warns(FutureWarning, match="NLLLoss2d` has been deprecated"):
+        compare(lambda lib, x: NN(lib).NLLLoss2d()(F(lib).log_softmax(x, 1),
+                                                   lib.tensor(target)), [(2, 4, 3, 5)])

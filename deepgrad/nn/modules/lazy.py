@@ -1,5 +1,6 @@
-"""Lazy layers: ``LazyLinear``, ``LazyConv1d``, ``LazyConv2d`` infer their input size
-(in_features / in_channels) from the first input they see, as PyTorch's.
+"""Lazy layers: ``LazyLinear``, ``LazyConv1d/2d``, ``LazyConvTranspose1d/2d``,
+``LazyBatchNorm1d/2d``, ``LazyInstanceNorm1d/2d`` infer their input size (in_features,
+in_channels, num_features) from the first input they see, as PyTorch's.
 
 Until then their parameters are ``UninitializedParameter`` placeholders. The first call
 materialises them in place (the same Parameter objects, so an optimizer built earlier keeps
@@ -12,12 +13,20 @@ import numpy as np
 from deepgrad.autograd.grad_mode import no_grad
 from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn.module import Module
-from deepgrad.nn.modules.conv import Conv1d, Conv2d
+from deepgrad.nn.modules.batchnorm import (
+    BatchNorm1d,
+    BatchNorm2d,
+    InstanceNorm1d,
+    InstanceNorm2d,
+)
+from deepgrad.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from deepgrad.nn.modules.linear import Linear
 from deepgrad.nn.parameter import Parameter
-from deepgrad.tensor import _check_device
+from deepgrad.tensor import Tensor, _check_device
 
-__all__ = ["UninitializedParameter", "LazyLinear", "LazyConv1d", "LazyConv2d"]
+__all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d",
+           "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d",
+           "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d"]
 
 
 class UninitializedParameter(Parameter):
@@ -41,6 +50,26 @@ class UninitializedParameter(Parameter):
         return "<UninitializedParameter>"
 
 
+class UninitializedBuffer(Tensor):
+    """A buffer whose shape is not known yet (running statistics of lazy norm layers)."""
+
+    __slots__ = ()
+
+    def __init__(self, requires_grad=False, device=None, dtype=None):
+        _check_device(device)
+        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        super().__init__(np.empty((0,), dtype=_dtype))
+
+    def materialize(self, shape, device=None, dtype=None):
+        _dtype = to_dtype(dtype) if dtype is not None else self._data.dtype
+        self._data = np.empty(tuple(shape), dtype=_dtype)
+        self._version += 1
+        self.__class__ = Tensor
+
+    def __repr__(self):
+        return "<UninitializedBuffer>"
+
+
 class _LazyMixin:
     """The shared steps: placeholders until the first input, then materialise and become
     ``cls_to_become``."""
@@ -48,7 +77,8 @@ class _LazyMixin:
     cls_to_become = None
 
     def has_uninitialized_params(self):
-        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values())
+        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values()) \
+            or any(isinstance(b, UninitializedBuffer) for b in self._buffers.values())
 
     def _infer_parameters(self, input):
         if self.has_uninitialized_params():
@@ -116,14 +146,20 @@ class _LazyConvMixin(_LazyMixin):
         if self.in_channels % self.groups:
             raise ValueError(f"{self._describe()}: in_channels must be divisible by groups "
                              f"(in_channels={self.in_channels}, groups={self.groups})")
-        self.weight.materialize((self.out_channels, self.in_channels // self.groups)
-                                + tuple(self.kernel_size))
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups)
+        self.weight.materialize(shape + tuple(self.kernel_size))
         if self.bias is not None:
             self.bias.materialize((self.out_channels,))
         self.reset_parameters()
 
     def _sync_sizes(self):
-        self.in_channels = int(self.weight.shape[1]) * self.groups
+        if self.transposed:
+            self.in_channels = int(self.weight.shape[0])
+        else:
+            self.in_channels = int(self.weight.shape[1]) * self.groups
 
 
 class LazyConv1d(_LazyConvMixin, Conv1d):
@@ -148,3 +184,93 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
                          padding_mode, device, dtype)
         self._lazy_init(out_channels, bias, dtype)
+
+
+class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
+    """``ConvTranspose1d`` with in_channels taken from the first input."""
+
+    cls_to_become = ConvTranspose1d
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, dtype)
+
+
+class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
+    """``ConvTranspose2d`` with in_channels taken from the first input."""
+
+    cls_to_become = ConvTranspose2d
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, dtype)
+
+
+class _LazyNormMixin(_LazyMixin):
+    """num_features from dim 1 of the first input (dim 0 for unbatched instance norm)."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None):
+        super().__init__(0, eps, momentum, False, False, device, dtype)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(dtype=dtype)
+            self.bias = UninitializedParameter(dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(dtype=dtype)
+            self.running_var = UninitializedBuffer(dtype=dtype)
+            self.num_batches_tracked = Tensor(np.array(0, dtype=np.int64))
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        batched = getattr(self, "_dims", None)
+        channel_dim = 0 if batched is not None and input.ndim == batched + 1 else 1
+        if input.ndim <= channel_dim:
+            raise RuntimeError(f"{self._describe()}: can't infer num_features from an input of "
+                               f"shape {tuple(input.shape)}")
+        self.num_features = int(input.shape[channel_dim])
+        for tensor in (self.weight, self.bias, self.running_mean, self.running_var):
+            if tensor is not None and hasattr(tensor, "materialize"):
+                tensor.materialize((self.num_features,))
+        self.reset_parameters()
+
+    def _sync_sizes(self):
+        for tensor in (self.weight, self.running_mean):
+            if tensor is not None:
+                self.num_features = int(tensor.shape[0])
+                return
+
+
+class LazyBatchNorm1d(_LazyNormMixin, BatchNorm1d):
+    """``BatchNorm1d`` with num_features taken from the first input."""
+
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
+    """``BatchNorm2d`` with num_features taken from the first input."""
+
+    cls_to_become = BatchNorm2d
+
+
+class LazyInstanceNorm1d(_LazyNormMixin, InstanceNorm1d):
+    """``InstanceNorm1d`` with num_features taken from the first input (PyTorch's defaults:
+    affine and track_running_stats True, unlike ``InstanceNorm1d``)."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormMixin, InstanceNorm2d):
+    """``InstanceNorm2d`` with num_features taken from the first input (PyTorch's defaults:
+    affine and track_running_stats True, unlike ``InstanceNorm2d``)."""
+
+    cls_to_become = InstanceNorm2d
