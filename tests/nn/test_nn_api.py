@@ -915,3 +915,23 @@ def test_nll_loss_2d_alias():
     with pytest.warns(FutureWarning, match="NLLLoss2d` has been deprecated"):
         compare(lambda lib, x: NN(lib).NLLLoss2d()(F(lib).log_softmax(x, 1),
                                                    lib.tensor(target)), [(2, 4, 3, 5)])
+
+
+# ----- 3-d normalisation -----------------------------------------------------------------------
+def test_batch_norm_3d_and_instance_norm_3d():
+    x = rng.standard_normal((3, 4, 2, 3, 5))
+    for training in (True, False):
+        for make in (lambda m: m.BatchNorm3d(4), lambda m: m.InstanceNorm3d(4, affine=True),
+                     lambda m: m.InstanceNorm3d(4, track_running_stats=True)):
+            layer, th = make(nn), make(torch.nn)
+            layer.train(training)
+            th.train(training)
+            check_module(layer, th, x)
+            if layer.running_mean is not None:
+                np.testing.assert_allclose(layer.running_mean.numpy(),
+                                           th.running_mean.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match=r"BatchNorm3d at '0': expected 5D input"):
+        nn.Sequential(nn.BatchNorm3d(4))(deepgrad.randn(2, 4, 3, 3))
+    lazy = nn.LazyBatchNorm3d()
+    lazy(deepgrad.randn(2, 4, 2, 2, 2))
+    assert type(lazy) is nn.BatchNorm3d and lazy.num_features == 4

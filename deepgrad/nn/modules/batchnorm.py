@@ -15,7 +15,8 @@ from deepgrad.nn.parameter import Parameter
 from deepgrad.ops.norm import batch_norm, instance_norm
 from deepgrad.tensor import Tensor, _check_device
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+           "InstanceNorm3d"]
 
 
 class _NormBase(Module):
@@ -116,6 +117,15 @@ class BatchNorm2d(_BatchNorm):
                              f"of shape {tuple(input.shape)})")
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W): statistics per channel over (N, D, H, W)."""
+
+    def _check_input_dim(self, input):
+        if input.ndim != 5:
+            raise ValueError(f"{self._describe()}: expected 5D input (got {input.ndim}D input "
+                             f"of shape {tuple(input.shape)})")
+
+
 class _InstanceNorm(_NormBase):
     _dims = 2
 
@@ -150,3 +160,9 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance norm over (N, C, H, W): each sample and channel over (H, W)."""
 
     _dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W): each sample and channel over (D, H, W)."""
+
+    _dims = 3

@@ -16,8 +16,10 @@ from deepgrad.nn.module import Module
 from deepgrad.nn.modules.batchnorm import (
     BatchNorm1d,
     BatchNorm2d,
+    BatchNorm3d,
     InstanceNorm1d,
     InstanceNorm2d,
+    InstanceNorm3d,
 )
 from deepgrad.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from deepgrad.nn.modules.linear import Linear
@@ -26,7 +28,8 @@ from deepgrad.tensor import Tensor, _check_device
 
 __all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d",
            "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d",
-           "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d"]
+           "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyInstanceNorm3d"]
 
 
 class UninitializedParameter(Parameter):
@@ -274,3 +277,15 @@ class LazyInstanceNorm2d(_LazyNormMixin, InstanceNorm2d):
     affine and track_running_stats True, unlike ``InstanceNorm2d``)."""
 
     cls_to_become = InstanceNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
+    """``BatchNorm3d`` with num_features taken from the first input."""
+
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm3d(_LazyNormMixin, InstanceNorm3d):
+    """``InstanceNorm3d`` with num_features taken from the first input."""
+
+    cls_to_become = InstanceNorm3d
