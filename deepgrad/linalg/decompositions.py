@@ -95,10 +95,10 @@ class Cholesky(Function):
 
 
 def cholesky(A, *, upper=False):
-    """L with A = L Lᵀ (lower triangle of A used), or U = Lᵀ when ``upper``."""
+    """L with A = L Lᵀ (only A's lower triangle is read), or U with A = Uᵀ U when ``upper``
+    (only the upper triangle is read: the factor of Aᵀ's lower one, transposed)."""
     check_matrix("linalg.cholesky", A, square=True)
-    L = Cholesky.apply(A)
-    return L.mT if upper else L
+    return Cholesky.apply(A.mT).mT if upper else Cholesky.apply(A)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):

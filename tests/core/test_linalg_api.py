@@ -490,3 +490,15 @@ def test_solve_ex_singular_info():
     theirs = torch.linalg.solve_ex(torch.tensor(a), torch.ones(2, 2, dtype=torch.float64))
     np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
     assert ours.result.shape == tuple(theirs.result.shape)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_reads_one_triangle(upper):
+    a = spd(3, 3) + np.triu(rand(3, 3, seed=5), 1)  # the upper triangle disagrees
+    compare(lambda lib, x: lib.linalg.cholesky(x, upper=upper), [a], grad=False)
+
+
+def test_rank_deficient_pinv_and_lstsq():
+    a = rand(4, 2) @ rand(2, 3, seed=1)  # rank 2
+    compare(lambda lib, x: lib.linalg.pinv(x), [a])
+    compare(lambda lib, x, b: lib.linalg.lstsq(x, b, driver="gelsd").solution, [a, (4, 2)])

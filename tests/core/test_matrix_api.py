@@ -96,6 +96,7 @@ EINSUM = [
     ("ijk,ikl,lm->jm", [(2, 3, 4), (2, 4, 5), (5, 2)]), ("ab,bc,cd", [(2, 3), (3, 4), (4, 5)]),
     ("Ab,ba", [(2, 3), (3, 2)]), ("i,i->i", [(3,), (1,)]), ("...,...->...", [(2, 3), (3,)]),
     ("b i j , b j k -> b i k", [(2, 3, 4), (2, 4, 5)]), ("ij,kl->ijkl", [(2, 3), (1, 2)]),
+    ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
 ]
 
 
@@ -168,6 +169,8 @@ CROSS_AND_DISTANCE = [
     ("linalg_cross_dim", lambda lib, a, b: lib.linalg.cross(a, b, dim=0), [(3, 5), (3, 1)]),
     ("cdist", lambda lib, a, b: lib.cdist(a, b), [(4, 3), (5, 3)]),
     ("cdist_batch", lambda lib, a, b: lib.cdist(a, b), [(2, 4, 3), (1, 5, 3)]),
+    ("cdist_batch_2d_3d", lambda lib, a, b: lib.cdist(a, b), [(4, 3), (2, 5, 3)]),
+    ("cdist_batch_2d_3d_p1", lambda lib, a, b: lib.cdist(a, b, p=1), [(2, 4, 3), (5, 3)]),
     ("cdist_mm", lambda lib, a, b: lib.cdist(a, b), [(30, 3), (27, 3)]),
     ("cdist_mm_forced", lambda lib, a, b: lib.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
      [(3, 2), (4, 2)]),
