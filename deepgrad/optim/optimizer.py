@@ -20,7 +20,8 @@ import numpy as np
 from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.tensor import Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "register_optimizer_step_post_hook",
+           "register_optimizer_step_pre_hook", "required"]
 
 
 class _RequiredParameter:
@@ -33,14 +34,35 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """``hook(optimizer, args, kwargs)`` runs before the ``step`` of every optimizer (before
+    each optimizer's own pre-hooks); it may return new ``(args, kwargs)``. Returns a handle
+    with ``remove()``."""
+    handle = _RemovableHandle(_global_optimizer_pre_hooks)
+    _global_optimizer_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """``hook(optimizer, args, kwargs)`` runs after the ``step`` of every optimizer (after
+    each optimizer's own post-hooks)."""
+    handle = _RemovableHandle(_global_optimizer_post_hooks)
+    _global_optimizer_post_hooks[handle.id] = hook
+    return handle
+
+
 def _step_wrapper(step):
     """Run ``step`` outside the graph, with the step hooks, and note that it ran (schedulers
     use the note to warn when ``scheduler.step()`` comes before ``optimizer.step()``)."""
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
-        if self._step_pre_hooks:
-            for hook in list(self._step_pre_hooks.values()):
+        if self._step_pre_hooks or _global_optimizer_pre_hooks:
+            for hook in [*_global_optimizer_pre_hooks.values(), *self._step_pre_hooks.values()]:
                 result = hook(self, args, kwargs)
                 if result is not None:
                     if not (isinstance(result, tuple) and len(result) == 2):
@@ -55,8 +77,8 @@ def _step_wrapper(step):
         finally:
             GradMode.enabled = previous
         self._opt_called = True
-        if self._step_post_hooks:
-            for hook in list(self._step_post_hooks.values()):
+        if self._step_post_hooks or _global_optimizer_post_hooks:
+            for hook in [*self._step_post_hooks.values(), *_global_optimizer_post_hooks.values()]:
                 hook(self, args, kwargs)
         return out
 

@@ -550,3 +550,37 @@ def test_state_dict_hooks_like_torch():
         return calls, opt.param_groups[0]["lr"], sorted(sd)
 
     assert run(deepgrad) == run(torch)
+
+
+def test_global_step_hooks_like_torch():
+    def run(lib):
+        from importlib import import_module
+
+        module = import_module(lib.__name__ + ".optim.optimizer")
+        calls = []
+        p = _param(lib)
+        opt = lib.optim.Adam([p], lr=0.1)
+        p.grad = lib.ones(2)
+        opt.register_step_pre_hook(lambda o, a, k: calls.append("own-pre"))
+        opt.register_step_post_hook(lambda o, a, k: calls.append("own-post"))
+        handles = [module.register_optimizer_step_pre_hook(
+                       lambda o, a, k: calls.append("global-pre:" + type(o).__name__)),
+                   module.register_optimizer_step_post_hook(
+                       lambda o, a, k: calls.append("global-post"))]
+        try:
+            opt.step()
+            lib.optim.NAdam([p]).step()
+        finally:
+            for handle in handles:
+                handle.remove()
+        opt.step()
+        return calls
+
+    assert run(deepgrad) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "Adafactor",
+                                  "LBFGS"])
+def test_repr_like_torch(name):
+    assert repr(getattr(optim, name)([_param(deepgrad)], lr=0.5)) == \
+        repr(getattr(torch.optim, name)([_param(torch)], lr=0.5))
