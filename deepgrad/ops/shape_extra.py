@@ -269,15 +269,23 @@ class Unfold(Function):
         windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=axis)
         key = [slice(None)] * x.ndim
         key[axis] = slice(None, None, step)
-        return windows[tuple(key)].copy()
+        return windows[tuple(key)]  # a read-only view, as torch's unfold is a view
 
     def backward(self, grad):
         out = np.zeros(self.shape, dtype=grad.dtype)
-        count = grad.shape[self.axis]
+        axis, size, step = self.axis, self.size, self.step
+        count = grad.shape[axis]
+        if step >= size:  # windows don't overlap: write them all through one strided view
+            strides = out.strides[:axis] + (out.strides[axis] * step,) + out.strides[axis + 1:]
+            windows = np.lib.stride_tricks.as_strided(
+                out, grad.shape, strides + (out.strides[axis],), writeable=True)
+            windows[...] = grad
+            return out
+        by_element = np.ascontiguousarray(np.moveaxis(grad, -1, 0))
         key = [slice(None)] * len(self.shape)
-        for i in range(self.size):  # window element i of every window, in one strided slice
-            key[self.axis] = slice(i, i + self.step * (count - 1) + 1, self.step)
-            out[tuple(key)] += grad[..., i]
+        for i in range(size):  # window element i of every window, in one strided slice
+            key[axis] = slice(i, i + step * (count - 1) + 1, step)
+            out[tuple(key)] += by_element[i]
         return out
 
 
@@ -366,11 +374,16 @@ class IndexAdd(Function):
     def forward(self, x, source, axis, index, alpha, copy):
         self.axis, self.index, self.alpha, self.copy = axis, index, alpha, copy
         out = x.copy()
-        moved, src = np.moveaxis(out, axis, 0), np.moveaxis(source, axis, 0)
         if copy:
-            moved[index] = src
-        else:
-            np.add.at(moved, index, src if alpha == 1 else src * np.asarray(alpha, x.dtype))
+            np.moveaxis(out, axis, 0)[index] = np.moveaxis(source, axis, 0)
+            return out
+        if alpha != 1:
+            source = source * np.asarray(alpha, x.dtype)
+        grids = list(np.indices(source.shape, sparse=True))
+        view = [1] * source.ndim
+        view[axis] = index.size
+        grids[axis] = index.reshape(view)
+        np.add.at(out.reshape(-1), _flat_positions(out.shape, grids), source.reshape(-1))
         return out
 
     def backward(self, grad):
@@ -442,75 +455,76 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 class ScatterReduce(Function):
     """out[index[i][j]][j] = reduce over x (if include_self) and every src[i][j] sent there
-    (dim 0; other dims alike). Positions nothing is sent to keep x."""
+    (dim 0; other dims alike). Positions nothing is sent to keep x. Works on the flat
+    (row-major) arrays: ``pos[k]`` is where src's k-th element goes."""
 
     def forward(self, x, src, axis, idx, reduce, include_self):
-        key = indexing._full_index(idx, axis)
-        self.src_full_shape = src.shape
-        src = src[tuple(slice(0, s) for s in idx.shape)]
-        self.key, self.reduce, self.include_self = key, reduce, include_self
-        hit = np.zeros(x.shape, dtype=bool)
-        hit[key] = True
-        out = x.copy()
+        self.shape, self.idx_shape, self.src_full_shape = x.shape, idx.shape, src.shape
+        self.reduce, self.include_self = reduce, include_self
+        pos = _flat_positions(x.shape, indexing._full_index(idx, axis))
+        values = src[tuple(slice(0, s) for s in idx.shape)].reshape(-1)
+        out = x.reshape(-1).copy()
+        hit = np.zeros(out.size, dtype=bool)
+        hit[pos] = True
         if reduce in ("sum", "mean"):
             if not include_self:
                 out[hit] = 0
-            np.add.at(out, key, src)
+            np.add.at(out, pos, values)
             if reduce == "mean":
-                count = np.zeros(x.shape, dtype=np.int64)
-                np.add.at(count, key, 1)
+                count = np.bincount(pos, minlength=out.size)
                 total = np.where(hit, count + include_self, 1)
                 out = out // total if x.dtype.kind in "iu" else out / total.astype(x.dtype)
                 self.total = total
         elif reduce == "prod":
             if not include_self:
                 out[hit] = 1
-            np.multiply.at(out, key, src)
+            np.multiply.at(out, pos, values)
         else:
             ufunc = np.maximum if reduce == "amax" else np.minimum
             if not include_self:
                 out[hit] = _lowest(x.dtype) if reduce == "amax" else _highest(x.dtype)
-            ufunc.at(out, key, src)
-        self.hit = hit
+            ufunc.at(out, pos, values)
+        self.pos, self.hit = pos, hit
         if reduce in ("prod", "amax", "amin"):
-            self.x, self.src, self.out = x, src, out
-        return out
+            self.x, self.values, self.out = x.reshape(-1), values, out
+        return out.reshape(x.shape)
 
     def backward(self, grad):
-        key, hit, reduce = self.key, self.hit, self.reduce
+        pos, hit, reduce = self.pos, self.hit, self.reduce
         keep_self = self.include_self
+        grad = grad.reshape(-1)
         if reduce == "sum":
             grad_x = grad if keep_self else np.where(hit, 0, grad)
-            grad_src = grad[key]
+            grad_src = grad[pos]
         elif reduce == "mean":
             scaled = grad / self.total
             grad_x = np.where(hit, scaled if keep_self else 0, grad)
-            grad_src = scaled[key]
+            grad_src = scaled[pos]
         elif reduce == "prod":
             grad_x, grad_src = self._prod_grads(grad)
-        else:
-            x, src, out = self.x, self.src, self.out
+        else:  # amax/amin: split evenly between the elements equal to the result
+            x, values, out = self.x, self.values, self.out
             self_ties = hit & (x == out) if keep_self else np.zeros_like(hit)
-            src_ties = src == out[key]
-            ties = self_ties.astype(np.int64)
-            np.add.at(ties, key, src_ties)
+            src_ties = values == out[pos]
+            ties = self_ties + np.bincount(pos[src_ties], minlength=out.size)
             share = grad / np.maximum(ties, 1)
             grad_x = np.where(hit, np.where(self_ties, share, 0), grad)
-            grad_src = np.where(src_ties, share[key], 0)
+            grad_src = np.where(src_ties, share[pos], 0)
         full_src = None
         if self.needs_input_grad[1]:
             full_src = np.zeros(self.src_full_shape, dtype=grad.dtype)
-            full_src[tuple(slice(0, s) for s in grad_src.shape)] = grad_src
-        return grad_x.astype(grad.dtype, copy=False), full_src, None, None, None, None
+            full_src[tuple(slice(0, s) for s in self.idx_shape)] = grad_src.reshape(
+                self.idx_shape)
+        grad_x = grad_x.astype(grad.dtype, copy=False).reshape(self.shape)
+        return grad_x, full_src, None, None, None, None
 
     def _prod_grads(self, grad):
         """d(prod)/d(factor) = product of the other factors: out / factor when the factor is
         nonzero, else the product of the nonzero others if it is the only zero, else 0."""
-        x, src, out, key, hit = self.x, self.src, self.out, self.key, self.hit
-        zeros = np.zeros(x.shape, dtype=np.int64)
-        np.add.at(zeros, key, src == 0)
-        nonzero_prod = np.ones(x.shape, dtype=x.dtype)
-        np.multiply.at(nonzero_prod, key, np.where(src == 0, 1, src))
+        x, values, out, pos, hit = self.x, self.values, self.out, self.pos, self.hit
+        zeros = np.bincount(pos[values == 0], minlength=out.size)
+        nonzero_prod = np.ones(out.size, dtype=x.dtype)
+        np.multiply.at(nonzero_prod, pos, np.where(values == 0, 1, values))
         if self.include_self:
             zeros += (x == 0) & hit
             nonzero_prod *= np.where((x == 0) & hit, 1, x)
@@ -524,8 +538,26 @@ class ScatterReduce(Function):
             grad_x = np.where(hit, factor_grad(x, grad, out, zeros, nonzero_prod), grad)
         else:
             grad_x = np.where(hit, 0, grad)
-        grad_src = factor_grad(src, grad[key], out[key], zeros[key], nonzero_prod[key])
+        grad_src = factor_grad(values, grad[pos], out[pos], zeros[pos], nonzero_prod[pos])
         return grad_x, grad_src
+
+
+def _flat_positions(shape_, key):
+    """Row-major positions of the elements that ``key`` (one integer array per leading dim,
+    broadcast together; indices already checked to be in range, negative ones allowed)
+    addresses, trailing dims included, as a 1-D array. ``ufunc.at`` with 1-D positions takes
+    NumPy's fast path, about 10x faster than with a tuple of index arrays."""
+    arrays = np.broadcast_arrays(*key)
+    lead = len(arrays)
+    inner = int(np.prod(shape_[lead:], dtype=np.int64))
+    if arrays[0].size == 0 or inner == 0:
+        return np.zeros(0, dtype=np.intp)
+    arrays = [np.where(k < 0, k + n, k) if k.size and k.min() < 0 else k
+              for k, n in zip(arrays, shape_)]
+    base = np.ravel_multi_index(arrays, shape_[:lead]).reshape(-1)
+    if inner == 1:
+        return base
+    return (base[:, None] * inner + np.arange(inner)).reshape(-1)
 
 
 def _lowest(dtype):
@@ -599,7 +631,12 @@ class IndexPut(Function):
         self.key, self.accumulate, self.values_shape = key, accumulate, values.shape
         out = x.copy()
         try:
-            if accumulate:
+            if accumulate and _integer_key(key, x.ndim):
+                _check_key_range(key, x.shape)
+                lead_shape = np.broadcast_shapes(*[k.shape for k in key])
+                spread = np.broadcast_to(values, lead_shape + x.shape[len(key):])
+                np.add.at(out.reshape(-1), _flat_positions(x.shape, key), spread.reshape(-1))
+            elif accumulate:
                 np.add.at(out, key, values)
             else:
                 out[key] = values
@@ -617,6 +654,19 @@ class IndexPut(Function):
         if self.needs_input_grad[1]:
             grad_values = unbroadcast(np.asarray(grad[self.key]), self.values_shape)
         return grad_x, grad_values, None, None
+
+
+def _integer_key(key, ndim):
+    return 0 < len(key) <= ndim and all(
+        isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in key)
+
+
+def _check_key_range(key, shape_):
+    for d, k in enumerate(key):
+        if k.size and (k.min() < -shape_[d] or k.max() >= shape_[d]):
+            bad = int(k.max()) if k.max() >= shape_[d] else int(k.min())
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size "
+                             f"{shape_[d]}")
 
 
 def _values_tensor(values, like, op):
