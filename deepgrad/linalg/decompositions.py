@@ -90,8 +90,8 @@ class Cholesky(Function):
         L = self.L
         phi = np.tril(mT(L) @ np.tril(grad))
         phi = 0.5 * (phi + mT(np.tril(phi, -1)))  # symmetric, diagonal halved
-        left = np.linalg.solve(mT(L), phi)  # L⁻ᵀ Φ
-        return mT(np.linalg.solve(mT(L), mT(left)))  # (L⁻ᵀ Φ) L⁻¹
+        inverse = np.linalg.inv(L)  # one factorisation serves both sides
+        return mT(inverse) @ phi @ inverse  # L⁻ᵀ Φ L⁻¹
 
 
 def cholesky(A, *, upper=False):
