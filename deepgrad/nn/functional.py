@@ -53,6 +53,7 @@ from deepgrad.ops.conv import (  # noqa: F401
     fold,
     unfold,
 )
+from deepgrad.ops.conv3d import conv3d, conv_transpose3d  # noqa: F401
 from deepgrad.ops.ctc import ctc_loss  # noqa: F401
 from deepgrad.ops.distance import (  # noqa: F401
     cosine_similarity,

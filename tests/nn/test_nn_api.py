@@ -935,3 +935,49 @@ def test_batch_norm_3d_and_instance_norm_3d():
     lazy = nn.LazyBatchNorm3d()
     lazy(deepgrad.randn(2, 4, 2, 2, 2))
     assert type(lazy) is nn.BatchNorm3d and lazy.num_features == 4
+
+
+# ----- 3-d convolution -------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=2, padding=1), dict(dilation=(1, 2, 1),
+                                    padding=(0, 2, 1), groups=2),
+                                    dict(stride=(1, 2, 3), padding=(2, 0, 1))])
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv3d(kwargs, bias):
+    b = rng.standard_normal(4) if bias else None
+    compare(lambda lib, x, w, *bb: F(lib).conv3d(x, w, *bb, **kwargs),
+            [(2, 4, 5, 6, 7), (4, 4 // kwargs.get("groups", 1), 3, 2, 3)] + ([b] if bias else []),
+            atol=1e-9)
+    layer = nn.Conv3d(4, 4, (3, 2, 3), bias=bias, **kwargs)
+    check_module(layer, torch.nn.Conv3d(4, 4, (3, 2, 3), bias=bias, **kwargs),
+                 rng.standard_normal((2, 4, 5, 6, 7)), atol=1e-9)
+
+
+def test_conv3d_same_padding_modes_and_unbatched():
+    compare(lambda lib, x, w: F(lib).conv3d(x, w, padding="same", dilation=(1, 2, 1)),
+            [(4, 5, 6, 7), (3, 4, 2, 3, 2)], atol=1e-9)
+    for mode in ("reflect", "replicate", "circular"):
+        layer = nn.Conv3d(2, 3, 3, padding=1, padding_mode=mode)
+        check_module(layer, torch.nn.Conv3d(2, 3, 3, padding=1, padding_mode=mode),
+                     rng.standard_normal((1, 2, 4, 5, 4)), atol=1e-9)
+    with pytest.raises(RuntimeError, match=r"Conv3d at '0': expected input with 3 channels"):
+        nn.Sequential(nn.Conv3d(3, 2, 2))(deepgrad.randn(1, 2, 4, 4, 4))
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=2, padding=1, output_padding=1),
+                                    dict(stride=(1, 2, 2), dilation=(2, 1, 1), groups=2),
+                                    dict(padding=(1, 0, 2), stride=(2, 3, 1))])
+def test_conv_transpose3d(kwargs):
+    groups = kwargs.get("groups", 1)
+    compare(lambda lib, x, w, b: F(lib).conv_transpose3d(x, w, b, **kwargs),
+            [(2, 4, 3, 4, 3), (4, 6 // groups, 3, 2, 3), (6,)], atol=1e-9)
+    layer = nn.ConvTranspose3d(4, 6, (3, 2, 3), **kwargs)
+    check_module(layer, torch.nn.ConvTranspose3d(4, 6, (3, 2, 3), **kwargs),
+                 rng.standard_normal((2, 4, 3, 4, 3)), atol=1e-9)
+
+
+def test_lazy_conv3d():
+    for lazy, th in ((nn.LazyConv3d(3, 2), torch.nn.Conv3d(5, 3, 2)),
+                     (nn.LazyConvTranspose3d(3, 2), torch.nn.ConvTranspose3d(5, 3, 2))):
+        lazy(deepgrad.randn(1, 5, 3, 3, 3))
+        assert repr(lazy) == repr(th)
+        check_module(lazy, th, rng.standard_normal((2, 5, 3, 4, 3)), atol=1e-9)

@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d`` and their transposes.
 
 Thin modules: they own ``weight`` and ``bias`` and call ``deepgrad.ops.conv``. Output size
 O = ⌊(W + 2P − D·(K − 1) − 1)/S⌋ + 1 (the course's (W − K + 2P)/S + 1 with D = 1).
@@ -13,10 +13,12 @@ from deepgrad.nn import init
 from deepgrad.nn.module import Module
 from deepgrad.nn.parameter import Parameter
 from deepgrad.ops import conv as conv_ops
+from deepgrad.ops.conv3d import conv3d, conv_transpose3d
 from deepgrad.ops.shape import pad as pad_op
 from deepgrad.tensor import _check_device
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -172,6 +174,21 @@ class Conv2d(_ConvNd):
         return self._conv(input, conv_ops.conv2d)
 
 
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W) → (N, C_out, D_out, H_out, W_out) (video,
+    volumes); weight (C_out, C_in/groups, KD, KH, KW)."""
+
+    _dims = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         False, 0, groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input):
+        return self._conv(input, conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
                  groups, bias, dilation, padding_mode, device, dtype):
@@ -240,3 +257,22 @@ class ConvTranspose2d(_ConvTransposeNd):
         return conv_ops.conv_transpose2d(input, self.weight, self.bias, self.stride,
                                          self.padding, self._output_padding(input, output_size),
                                          self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution, weight (C_in, C_out/groups, KD, KH, KW);
+    D_out = (D − 1)·S − 2P + Dil·(K − 1) + output_padding + 1."""
+
+    _dims = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding,
+                         output_padding, groups, bias, dilation, padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        self._check_input(input)
+        return conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
+                                self._output_padding(input, output_size), self.groups,
+                                self.dilation)
