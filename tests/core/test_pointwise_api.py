@@ -537,3 +537,179 @@ def test_sum_identities():
     half = deepgrad.tensor([0.5], dtype=deepgrad.float64)
     np.testing.assert_allclose(deepgrad.lgamma(half).numpy(), [math.log(math.sqrt(math.pi))],
                                rtol=1e-15)
+
+
+# ----- polygamma, mvlgamma --------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_polygamma_against_torch(n, shape):
+    x = away_from_integers(-6, 30)(shape)
+    compare(lambda lib, t: lib.polygamma(n, t), [x], **TIGHT)
+    compare(lambda lib, t: t.polygamma(n), [x], **TIGHT)
+
+
+def test_polygamma_edges_dtypes_and_errors():
+    x = np.array([0.0, -0.0, -1.0, -1.5, 1e-5, 50.0, 1e6, np.nan, 2.5])
+    for n in range(5):
+        np.testing.assert_allclose(deepgrad.polygamma(n, deepgrad.tensor(x)).numpy(),
+                                   torch.polygamma(n, torch.tensor(x)).numpy(), **TIGHT)
+    out = deepgrad.polygamma(2, deepgrad.tensor([1, 2, 3]))
+    assert out.dtype == deepgrad.float32
+    np.testing.assert_allclose(out.numpy(), torch.polygamma(2, torch.tensor([1, 2, 3])).numpy(),
+                               rtol=1e-6)
+    compare_raises(lambda lib, t: lib.polygamma(-1, t), [(3,)], RuntimeError, "polygamma")
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 5])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_mvlgamma_against_torch(p, shape):
+    compare(lambda lib, t: lib.mvlgamma(t, p), [uniform(2.5, 9)(shape)], **TIGHT)
+    compare(lambda lib, t: t.mvlgamma(p=p), [uniform(2.5, 9)(shape)], **TIGHT)
+
+
+def test_mvlgamma_dtype_and_error():
+    ints = np.array([3, 4, 7])
+    compare(lambda lib, t: lib.mvlgamma(t, 2), [ints], grad=False, rtol=1e-6)
+    compare_raises(lambda lib, t: lib.mvlgamma(t, 0), [uniform(3, 4)((2,))], RuntimeError,
+                   "mvlgamma")
+
+
+# ----- integer and bit-level ops --------------------------------------------------------------
+
+INTS = np.array([[5, -6, 12, 0], [7, 1, -1, 255]])
+SMALL = np.array([3, 4, -8, 1])
+BOOLS = np.array([[True, False, True, False], [False, False, True, True]])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, a, b: a & b, lambda lib, a, b: a | b, lambda lib, a, b: a ^ b,
+    lambda lib, a, b: ~a, lambda lib, a, b: a & 6, lambda lib, a, b: 6 | a, lambda lib, a, b: 3 ^ a,
+    lambda lib, a, b: a << 2, lambda lib, a, b: a >> 1, lambda lib, a, b: 1 << b.abs(),
+    lambda lib, a, b: lib.bitwise_and(a, b), lambda lib, a, b: lib.bitwise_or(a, 9),
+    lambda lib, a, b: a.bitwise_xor(b), lambda lib, a, b: lib.bitwise_not(a),
+    lambda lib, a, b: lib.bitwise_left_shift(a, b.abs()),
+    lambda lib, a, b: a.bitwise_right_shift(b.abs()),
+    lambda lib, a, b: lib.gcd(a, b), lambda lib, a, b: a.lcm(b),
+], ids=lambda c: str(c.__code__.co_firstlineno))
+def test_integer_ops_against_torch(fn):
+    compare(fn, [INTS, SMALL], grad=False)
+    if True:  # the same on bool tensors, where torch allows the op
+        try:
+            expected = fn(torch, torch.tensor(BOOLS), torch.tensor(BOOLS[0]))
+        except (RuntimeError, TypeError, NotImplementedError):
+            return
+        out = fn(deepgrad, deepgrad.tensor(BOOLS), deepgrad.tensor(BOOLS[0]))
+        assert str(out.dtype) == str(expected.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+def test_integer_ops_refuse_floats():
+    floats = np.array([0.5, 1.5])
+    for fn, name in [(lambda lib, a: a & a, "bitwise_and"), (lambda lib, a: ~a, "bitwise_not"),
+                     (lambda lib, a: a << 1, "bitwise_left_shift"),
+                     (lambda lib, a: lib.gcd(a, a), "gcd")]:
+        compare_raises(fn, [floats], (NotImplementedError, TypeError), name)
+    compare_raises(lambda lib, a: lib.gcd(a, 4), [INTS], TypeError, "gcd")
+
+
+def test_bool_mask_operators_stay_logical():
+    a, b = deepgrad.tensor(BOOLS[0]), deepgrad.tensor(BOOLS[1])
+    np.testing.assert_array_equal((a & b).numpy(), BOOLS[0] & BOOLS[1])
+    np.testing.assert_array_equal((a | ~b).numpy(), BOOLS[0] | ~BOOLS[1])
+    assert (a ^ b).dtype == deepgrad.bool
+
+
+def test_nextafter_ldexp_frexp():
+    x = np.array([0.5, -1.5, 2.0, 0.0, 1e-300, 3.25])
+    y = np.array([1.0, -2.0, 0.0, -1.0, 0.0, 3.25])
+    compare(lambda lib, a, b: lib.nextafter(a, b), [x, y], grad=False, atol=0, rtol=0)
+    compare(lambda lib, a, b: lib.nextafter(a.float(), b.float()), [x, y], grad=False, atol=0,
+            rtol=0)
+    compare_raises(lambda lib, a: lib.nextafter(a, a), [INTS], NotImplementedError, "nextafter")
+    compare(lambda lib, a, b: lib.ldexp(a, b), [x, y], **TIGHT)
+    exponents = np.array([1, -2, 3, 0, 5, -1])
+    compare(lambda lib, a: lib.ldexp(a, lib.tensor(exponents)), [x], grad=False, **TIGHT)
+    compare(lambda lib, a: a.float().ldexp(lib.tensor(exponents)), [x], grad=False)
+    # torch 2.13 gives gradient 0 where an integer exponent is negative (2**e in integers);
+    # deepgrad gives the true derivative 2**e
+    leaf = deepgrad.tensor(x, requires_grad=True)
+    deepgrad.ldexp(leaf, deepgrad.tensor(exponents)).sum().backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), 2.0 ** exponents, **TIGHT)
+    compare(lambda lib, a: lib.ldexp(lib.tensor([1, 2, 3]), lib.tensor([1, -2, 3])), [x],
+            grad=False)
+    x = np.where(x == 1e-300, 1e-30, x) * 7  # (torch's frexp gradient overflows at 1e-300)
+    compare(lambda lib, a: lib.frexp(a), [x], **TIGHT)
+    compare(lambda lib, a: a.float().frexp(), [x])
+    compare_raises(lambda lib, a: lib.frexp(a), [INTS], RuntimeError, "frexp")
+
+
+def test_sign_and_inf_predicates():
+    x = np.array([-0.0, 0.0, -1.5, np.inf, -np.inf, np.nan, 2.0])
+    for name in ("signbit", "isposinf", "isneginf", "isreal"):
+        for data in (x, INTS, BOOLS):
+            compare(lambda lib, a, name=name: getattr(lib, name)(a), [data], grad=False)
+            compare(lambda lib, a, name=name: getattr(a, name)(), [data], grad=False)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, a, b: lib.true_divide(a, b), lambda lib, a, b: a.true_divide(b),
+    lambda lib, a, b: lib.divide(a, b),
+    lambda lib, a, b: lib.multiply(a, b), lambda lib, a, b: lib.subtract(a, b, alpha=2),
+    lambda lib, a, b: lib.negative(a), lambda lib, a, b: lib.rsub(a, b),
+    lambda lib, a, b: lib.rsub(a, b, alpha=0.5), lambda lib, a, b: lib.rsub(a, 2.5),
+], ids=lambda c: str(c.__code__.co_firstlineno))
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((), (2, 1)), ((1,), ())], ids=str)
+def test_alias_functions(fn, shapes):
+    compare(fn, [away_from_zero(shapes[0]), away_from_zero(shapes[1], 5)], **TIGHT)
+
+
+@pytest.mark.parametrize("fn", [  # torch's gradient is zero here: deepgrad records no graph
+    lambda lib, a, b: lib.fix(a * 3), lambda lib, a, b: a.fix(),
+    lambda lib, a, b: lib.divide(a, b, rounding_mode="floor"),
+    lambda lib, a, b: lib.divide(a, b, rounding_mode="trunc"),
+])
+def test_alias_functions_without_gradient(fn):
+    compare(fn, [away_from_zero((3, 4)), away_from_zero((4,), 5)], grad=False, **TIGHT)
+
+
+INT_INPLACE = {
+    "bitwise_and_": lambda lib: lib.tensor([3, 6, 1, 0]), "bitwise_or_": lambda lib: 9,
+    "bitwise_xor_": lambda lib: lib.tensor(5), "bitwise_not_": None,
+    "bitwise_left_shift_": lambda lib: 2, "bitwise_right_shift_": lambda lib: 1,
+    "gcd_": lambda lib: lib.tensor([4, 9, 6, 2]), "lcm_": lambda lib: lib.tensor([4, 9, 6, 2]),
+    "fix_": None, "negative_": None, "multiply_": lambda lib: 3,
+    "subtract_": lambda lib: lib.tensor([1, 2, 3, 4]),
+}
+
+
+@pytest.mark.parametrize("name", list(INT_INPLACE))
+def test_integer_inplace_variants(name):
+    x = np.array([5, -6, 12, 7])
+    d, t = deepgrad.tensor(x), torch.tensor(x)
+    arg = INT_INPLACE[name]
+    args_d, args_t = ((), ()) if arg is None else ((arg(deepgrad),), (arg(torch),))
+    assert getattr(d, name)(*args_d) is d
+    getattr(t, name)(*args_t)
+    assert d.dtype == deepgrad.int64
+    np.testing.assert_array_equal(d.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("name,args", [
+    ("true_divide_", (2.0,)), ("divide_", (-4.0,)), ("multiply_", (0.5,)),
+    ("subtract_", (1.5,)), ("negative_", ()), ("ldexp_", ("exponents",)),
+    ("nextafter_", ("zeros",)), ("polygamma_", (2,)), ("mvlgamma_", (3,)),
+    ("sigmoid_", ()), ("tanh_", ()), ("logical_and_", ("zeros",)),
+    ("logical_or_", ("zeros",)), ("logical_xor_", ("zeros",)), ("logical_not_", ()),
+])
+def test_more_inplace_variants(name, args):
+    x = np.array([2.5, 3.25, 4.75, 8.5])
+
+    def build(lib):
+        table = {"exponents": lib.tensor([1, -1, 2, 0]), "zeros": lib.zeros(4, dtype=lib.float64)}
+        return [table.get(a, a) if isinstance(a, str) else a for a in args]
+
+    d, t = deepgrad.tensor(x), torch.tensor(x)
+    assert getattr(d, name)(*build(deepgrad)) is d
+    getattr(t, name)(*build(torch))
+    np.testing.assert_allclose(d.numpy(), t.numpy(), **TIGHT)
