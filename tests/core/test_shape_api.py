@@ -841,3 +841,41 @@ EDGES = [
     c, "__code__", None) and c.__code__.co_firstlineno))
 def test_shape_edge_cases(case, shape):
     compare(case, [shape])
+
+
+NON_CONTIGUOUS = [
+    (lambda lib, x, i, s: lib.index_add(x.t(), 1, i, s.t(), alpha=0.5),
+     [(3, 4), ints(0, 2, 2), (3, 4)]),
+    (lambda lib, x, i, s: lib.scatter_reduce(x.t(), 0, i, s.t(), "mean", include_self=False),
+     [(3, 4), ints(0, 3, 3, 1, 0, 0).reshape(2, 3), (3, 2)]),
+    (lambda lib, x, i, s: lib.scatter_reduce(x[:, ::2], 1, i, s[::2], "prod"),
+     [(3, 4), ints(0, 1, 1, 0, 0, 0).reshape(3, 2), (6, 2)]),
+    (lambda lib, x, i, s: x.t().index_put((i,), s.t(), accumulate=True),
+     [(3, 4), ints(0, 0, 3), (3, 3)]),
+    (lambda lib, x, i, s: x.t().index_copy(0, i, s[::2]), [(3, 4), ints(3, 1), (4, 3)]),
+    (lambda lib, x, i, s: x.t().unfold(0, 2, 1) * s.sum() + i.sum(),
+     [(3, 4), ints(1), (2,)]),
+    (lambda lib, x, i, s: x.t().unfold(1, 2, 2).unfold(0, 2, 1) * s.sum() + i.sum(),
+     [(3, 4), ints(1), (2,)]),
+]
+
+
+@pytest.mark.parametrize("case,specs", NON_CONTIGUOUS, ids=lambda c: str(getattr(
+    c, "__code__", None) and c.__code__.co_firstlineno))
+def test_non_contiguous_inputs(case, specs):
+    compare(case, specs)
+
+
+@pytest.mark.parametrize("case", [
+    lambda lib, x: lib.index_add(x, 0, lib.tensor([1, 1]), lib.ones(2, 3), alpha=2),
+    lambda lib, x: lib.scatter_reduce(x, 1, lib.tensor([[0, 0]] * 2), lib.ones(2, 2), "mean"),
+    lambda lib, x: x.index_put((lib.tensor([0, 0]),), lib.ones(3), accumulate=True),
+    lambda lib, x: x.unfold(1, 2, 1),
+    lambda lib, x: lib.rot90(x),
+    lambda lib, x: lib.take(x, lib.tensor([5, 0])),
+], ids=lambda c: str(c.__code__.co_firstlineno))
+def test_float32_kept(case):
+    ours = case(deepgrad, deepgrad.arange(6.0).reshape(2, 3))
+    theirs = case(torch, torch.arange(6.0).reshape(2, 3))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == "float32"
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
