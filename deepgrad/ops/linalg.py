@@ -3,6 +3,8 @@
 For C = A @ B the chain rule gives dA = dC @ Bᵀ and dB = Aᵀ @ dC, both one BLAS call.
 """
 
+import math
+
 import numpy as np
 
 from deepgrad.autograd.function import Function
@@ -185,12 +187,15 @@ def _sublist_equation(args):
 
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_EINSUM_DIRECT_WORK = 1 << 15  # multiply-adds below which np.einsum runs without path search
+_EINSUM_PLANS = {}  # (equation, shapes) -> _einsum_plan's result: parsing costs more than a
+# small contraction
 
 
 def _einsum_plan(equation, shapes):
     """Rewrite ``equation`` with explicit letters only: ``...`` becomes spare letters, and a
     size-1 dim that broadcasts against a larger size of its letter is squeezed out of its
-    operand. Returns (terms, output, squeezed shapes)."""
+    operand. Returns (terms, output, squeezed shapes, the product of all letters' sizes)."""
     equation = equation.replace(" ", "")
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
@@ -233,7 +238,7 @@ def _einsum_plan(equation, shapes):
         keep = [j for j, c in enumerate(term) if shape[j] != 1 or sizes[c] == 1]
         terms[i] = "".join(term[j] for j in keep)
         squeezed.append(tuple(shape[j] for j in keep))
-    return terms, output, squeezed
+    return terms, output, squeezed, math.prod(sizes.values())
 
 
 class Einsum(Function):
@@ -243,12 +248,21 @@ class Einsum(Function):
             if a.dtype != dtype:
                 raise RuntimeError(f"einsum(): expected all operands to have the same dtype, but "
                                    f"got {dtype} and {a.dtype}")
-        terms, output, shapes = _einsum_plan(equation, [a.shape for a in arrays])
+        key = (equation, tuple(a.shape for a in arrays))
+        plan = _EINSUM_PLANS.get(key)
+        if plan is None:
+            if len(_EINSUM_PLANS) > 256:
+                _EINSUM_PLANS.clear()
+            plan = _EINSUM_PLANS[key] = _einsum_plan(equation, key[1])
+        terms, output, shapes, work = plan
+        # NumPy's path search (BLAS for big contractions) costs ~90 µs a call: for small
+        # work the direct sum-of-products loop is faster
+        self.optimize = work > _EINSUM_DIRECT_WORK
         self.original_shapes = [a.shape for a in arrays]
         arrays = tuple(a.reshape(s) for a, s in zip(arrays, shapes))
         self.terms, self.output, self.arrays = terms, output, arrays
         subscripts = ",".join(terms) + "->" + output
-        return np.asarray(np.einsum(subscripts, *arrays, optimize=len(arrays) > 1))
+        return np.asarray(np.einsum(subscripts, *arrays, optimize=self.optimize))
 
     def backward(self, grad):
         terms, output = self.terms, self.output
@@ -264,7 +278,7 @@ class Einsum(Function):
             present = set(output + "".join(others))
             kept = "".join(c for c in unique if c in present)
             subscripts = ",".join([output] + others) + "->" + kept
-            g = np.einsum(subscripts, grad, *arrays, optimize=len(arrays) > 0)
+            g = np.einsum(subscripts, grad, *arrays, optimize=self.optimize and bool(arrays))
             size = dict(zip(term, self.arrays[i].shape))
             if kept != unique:
                 g = np.expand_dims(g, tuple(j for j, c in enumerate(unique) if c not in present))

@@ -97,10 +97,13 @@ EINSUM = [
     ("Ab,ba", [(2, 3), (3, 2)]), ("i,i->i", [(3,), (1,)]), ("...,...->...", [(2, 3), (3,)]),
     ("b i j , b j k -> b i k", [(2, 3, 4), (2, 4, 5)]), ("ij,kl->ijkl", [(2, 3), (1, 2)]),
     ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+    # large enough for NumPy's optimised path (BLAS, pairwise order)
+    ("bij,bjk->bik", [(4, 32, 32), (4, 32, 40)]), ("ij,jk,kl->il", [(40, 30), (30, 50), (50, 8)]),
+    ("...ii,...i->...", [(6, 40, 40), (40,)]), ("bqd,bkd->bqk", [(8, 40, 16), (8, 30, 16)]),
 ]
 
 
-@pytest.mark.parametrize("equation,shapes", EINSUM, ids=[c[0] for c in EINSUM])
+@pytest.mark.parametrize("equation,shapes", EINSUM, ids=[f"{c[0]}-{c[1]}" for c in EINSUM])
 def test_einsum(equation, shapes):
     compare(lambda lib, *xs: lib.einsum(equation, *xs), shapes)
 
