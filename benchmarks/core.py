@@ -1,6 +1,6 @@
 """Core benchmarks: per-op overhead on tiny tensors, large matmul vs NumPy, MLP fwd+bwd vs torch.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/core.py [--quick]
+    PYTHONPATH=. .venv/bin/python benchmarks/core.py [--quick] [--per-op] [--threads N]
 
 Per-op figures are µs per call, the best of several loops of many calls (the least disturbed by
 neighbours on a shared machine); the matmul and MLP figures are medians of individually timed
@@ -19,33 +19,16 @@ from common import (  # noqa: E402
     setup_threads,
     time_loop,
 )
+from core_ops import OPS  # noqa: E402
 
-setup_threads(2)
+# --threads N (default 2): BLAS and torch threads; --per-op: only the per-op table
+_THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+setup_threads(_THREADS)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import deepgrad as dg  # noqa: E402
-
-OPS = {
-    "add": lambda lib, x, y: x + y,
-    "mul": lambda lib, x, y: x * y,
-    "mul scalar": lambda lib, x, y: x * 2.0,
-    "div": lambda lib, x, y: x / y,
-    "matmul": lambda lib, x, y: x @ y,
-    "exp": lambda lib, x, y: x.exp(),
-    "tanh": lambda lib, x, y: x.tanh(),
-    "relu": lambda lib, x, y: x.relu(),
-    "sigmoid": lambda lib, x, y: x.sigmoid(),
-    "sum": lambda lib, x, y: x.sum(),
-    "sum(dim)": lambda lib, x, y: x.sum(1),
-    "mean": lambda lib, x, y: x.mean(),
-    "log_softmax": lambda lib, x, y: x.log_softmax(1),
-    "reshape": lambda lib, x, y: x.reshape(16),
-    "transpose": lambda lib, x, y: x.transpose(0, 1),
-    "getitem": lambda lib, x, y: x[1:3],
-    "linear": lambda lib, x, y: lib.nn.functional.linear(x, y),
-}
 
 
 def per_op(repeats):
@@ -150,6 +133,8 @@ def mlp(steps, rounds):
 def main():
     quick = "--quick" in sys.argv
     per_op(repeats=3 if quick else 7)
+    if "--per-op" in sys.argv:
+        return
     big_matmul(steps=5 if quick else 15)
     mlp(steps=20 if quick else 50, rounds=3 if quick else 5)
 

@@ -162,6 +162,116 @@ class Function:
         self.versions = None  # the mark the engine checks (see ``released``)
 
 
+# ----- fixed-arity appliers for the hottest ops -------------------------------------------
+# ``Op.apply(*inputs)`` is a classmethod with packed arguments: the binding, the tuple and the
+# arity branches cost about as much as a tiny op's NumPy call. The ops that run most often
+# (arithmetic, activations, reductions, reshapes, indexing) call these plain functions instead;
+# each does what ``apply`` does for one fixed signature, the node and result identical.
+
+def apply_unary(cls, x):
+    """``cls.apply(x)`` for one input."""
+    if not isinstance(x, _Tensor):
+        return cls.apply(x)
+    node = cls()
+    result = node.forward(x._data)
+    if type(result) is not _ndarray:
+        result = _asarray(result)
+    out = _new(_Tensor)
+    out._data = result
+    if x.requires_grad and GradMode.enabled:
+        node.parents = (x,)
+        node.needs_input_grad = _TRUE_1
+        node.versions = (x._version,)
+        out.grad_fn = node
+        out.requires_grad = True
+        return out
+    out.grad_fn = None
+    out.requires_grad = False
+    return out
+
+
+def apply_option(cls, x, option):
+    """``cls.apply(x, option)``: a tensor and one non-tensor option (a dim, a shape, a key)."""
+    if not isinstance(x, _Tensor):
+        return cls.apply(x, option)
+    node = cls()
+    result = node.forward(x._data, option)
+    if type(result) is not _ndarray:
+        result = _asarray(result)
+    out = _new(_Tensor)
+    out._data = result
+    if x.requires_grad and GradMode.enabled:
+        node.parents = (x, option)
+        node.needs_input_grad = _FIRST_ONLY[2]
+        node.versions = (x._version, 0)
+        out.grad_fn = node
+        out.requires_grad = True
+        return out
+    out.grad_fn = None
+    out.requires_grad = False
+    return out
+
+
+def apply_options(cls, x, option, other_option):
+    """``cls.apply(x, option, other_option)``: a tensor and two non-tensor options."""
+    if not isinstance(x, _Tensor):
+        return cls.apply(x, option, other_option)
+    node = cls()
+    result = node.forward(x._data, option, other_option)
+    if type(result) is not _ndarray:
+        result = _asarray(result)
+    out = _new(_Tensor)
+    out._data = result
+    if x.requires_grad and GradMode.enabled:
+        node.parents = (x, option, other_option)
+        node.needs_input_grad = _FIRST_ONLY[3]
+        node.versions = (x._version, 0, 0)
+        out.grad_fn = node
+        out.requires_grad = True
+        return out
+    out.grad_fn = None
+    out.requires_grad = False
+    return out
+
+
+def apply_binary(cls, x, y):
+    """``cls.apply(x, y)``: two inputs, either a tensor or not (a Python number)."""
+    Tensor = _Tensor
+    node = cls()
+    if isinstance(x, Tensor):
+        if isinstance(y, Tensor):
+            result = node.forward(x._data, y._data)
+            requires = x.requires_grad or y.requires_grad
+        else:
+            result = node.forward(x._data, y)
+            requires = x.requires_grad
+    elif isinstance(y, Tensor):
+        result = node.forward(x, y._data)
+        requires = y.requires_grad
+    else:
+        return cls.apply(x, y)
+    if type(result) is not _ndarray:
+        result = _asarray(result)
+    out = _new(Tensor)
+    out._data = result
+    if requires and GradMode.enabled:
+        if not isinstance(y, Tensor):
+            node.needs_input_grad, node.versions = _FIRST_ONLY[2], (x._version, 0)
+        elif not isinstance(x, Tensor):
+            node.needs_input_grad, node.versions = _SECOND_ONLY, (0, y._version)
+        else:
+            node.needs_input_grad = (x.requires_grad, y.requires_grad)
+            node.versions = (x._version, y._version)
+        node.parents = (x, y)
+        out.grad_fn = node
+        out.requires_grad = True
+        return out
+    out.grad_fn = None
+    out.requires_grad = False
+    return out
+
+
+_TRUE_1 = (True,)
 _SAVED_SLOTS = {}
 
 

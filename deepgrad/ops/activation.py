@@ -8,13 +8,16 @@ import math
 
 import numpy as np
 
-from deepgrad.autograd.function import Function
+from deepgrad.autograd.function import Function, apply_unary
 from deepgrad.ops._buffers import OUTPUTS as _OUT
 from deepgrad.ops._util import const
 from deepgrad.ops.elementwise import _float_input, erf_array
 
 _EXP_LIMIT = {2: 11.0, 4: 88.0, 8: 709.0}  # by itemsize: e^limit is finite in that dtype
 _SIGMOID_CONSTANTS = {}
+_FLOAT32 = np.dtype(np.float32)
+_ZERO32 = const(0, _FLOAT32)
+_SMALL = 1 << 15  # elements: below this a fresh np.maximum output beats the output pool
 
 
 class Sigmoid(Function):
@@ -23,16 +26,16 @@ class Sigmoid(Function):
     __slots__ = ("out",)
 
     def forward(self, x):
-        x = _float_input(x)
+        if x.dtype is not _FLOAT32:
+            x = _float_input(x)
         # e^-z is capped just below the dtype's overflow (88 for float32), so no inf and no
         # warning; the capped results differ from the exact ones only below 1e-38 (denormals)
-        constants = _SIGMOID_CONSTANTS.get(x.dtype)
-        if constants is None:
-            limit = _EXP_LIMIT.get(x.dtype.itemsize, 88.0)
-            constants = _SIGMOID_CONSTANTS[x.dtype] = (const(limit, x.dtype), const(1, x.dtype))
-        limit, one = constants
+        if x.dtype is _FLOAT32:
+            limit, one = _SIGMOID_FLOAT32
+        else:
+            limit, one = _sigmoid_constants(x.dtype)
         out = np.negative(x)
-        if out.ndim == 0:
+        if type(out) is not np.ndarray:  # a 0-d input gives a NumPy scalar
             out = np.asarray(out)
         np.minimum(out, limit, out=out)
         np.exp(out, out=out)
@@ -49,14 +52,26 @@ class Sigmoid(Function):
         return dx
 
 
+def _sigmoid_constants(dtype):
+    """(the exponent cap, one) as 0-d arrays of ``dtype``, cached."""
+    constants = _SIGMOID_CONSTANTS.get(dtype)
+    if constants is None:
+        limit = _EXP_LIMIT.get(dtype.itemsize, 88.0)
+        constants = _SIGMOID_CONSTANTS[dtype] = (const(limit, dtype), const(1, dtype))
+    return constants
+
+
+_SIGMOID_FLOAT32 = _sigmoid_constants(_FLOAT32)
+
+
 class Tanh(Function):
     """tanh(z); tanh' = 1 − tanh²."""
 
     __slots__ = ("out",)
 
     def forward(self, x):
-        self.out = np.tanh(_float_input(x))
-        return self.out
+        out = self.out = np.tanh(x if x.dtype is _FLOAT32 else _float_input(x))
+        return out
 
     def backward(self, grad):
         return grad * (1 - self.out * self.out)
@@ -69,8 +84,12 @@ class ReLU(Function):
 
     def forward(self, x):
         # 0-d zero: half the cost of Python's 0; a recycled output array: no fresh pages
-        self.out = np.maximum(x, const(0, x.dtype), out=_OUT.empty_like(x))
-        return self.out
+        zero = _ZERO32 if x.dtype is _FLOAT32 else const(0, x.dtype)
+        if x.size < _SMALL:
+            out = self.out = np.maximum(x, zero)
+        else:
+            out = self.out = np.maximum(x, zero, out=_OUT.empty_like(x))
+        return out
 
     def backward(self, grad):
         out = self.out
@@ -169,15 +188,15 @@ class Hardtanh(Function):
 
 
 def sigmoid(input):
-    return Sigmoid.apply(input)
+    return apply_unary(Sigmoid, input)
 
 
 def tanh(input):
-    return Tanh.apply(input)
+    return apply_unary(Tanh, input)
 
 
 def relu(input, inplace=False):
-    return ReLU.apply(input)
+    return apply_unary(ReLU, input)
 
 
 def relu6(input, inplace=False):

@@ -8,13 +8,31 @@ import math
 
 import numpy as np
 
-from deepgrad.autograd.function import Function
+from deepgrad.autograd.function import Function, apply_binary, apply_unary
 from deepgrad.backend import dtypes
 from deepgrad.ops._util import as_tensor_arg, broadcast_shape, unbroadcast
 from deepgrad.tensor import Tensor
 
 _ndarray = np.ndarray
 _PYTHON_NUMBERS = (float, int, bool)
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+_SCALARS = {_FLOAT32: {}, _FLOAT64: {}}  # dtype -> {Python number: cached 0-d array}
+
+
+def _scalar(value, dtype):
+    """A Python number as a cached read-only 0-d array of a float32/float64 array's dtype:
+    NumPy 2 converts a Python scalar operand on every ufunc call, which costs as much as the
+    ufunc itself on a small array. The result equals the weak-scalar one (NEP 50 casts the
+    number to the array's dtype first); numbers beyond float32's range keep the plain path."""
+    cache = _SCALARS[dtype]
+    key = value if value else ("-0" if math.copysign(1.0, value) < 0 else "0")  # -0.0 == 0.0
+    array = cache.get(key)
+    if array is None:
+        if len(cache) > 512:  # many distinct scalars (a schedule): keep the cache small
+            cache.clear()
+        array = cache[key] = np.full((), value, dtype)
+        array.flags.writeable = False
+    return array
 
 
 def _binary(ufunc, a, b, op, float_result=False):
@@ -32,8 +50,16 @@ def _binary(ufunc, a, b, op, float_result=False):
         except ValueError:
             broadcast_shape(op, a.shape, b.shape)
             raise
-    if a_array and type(b) in _PYTHON_NUMBERS and a.dtype.kind == "f":
-        return ufunc(a, b)  # NumPy 2 keeps Python scalars weak: float32 stays float32
+    if a_array and type(b) in _PYTHON_NUMBERS:
+        dtype = a.dtype
+        if (dtype is _FLOAT32 or dtype is _FLOAT64) and -3e38 < b < 3e38:
+            return ufunc(a, _scalar(b, dtype))
+        if dtype.kind == "f":
+            return ufunc(a, b)  # NumPy 2 keeps Python scalars weak: float32 stays float32
+    elif b_array and type(a) in _PYTHON_NUMBERS:
+        dtype = b.dtype
+        if (dtype is _FLOAT32 or dtype is _FLOAT64) and -3e38 < a < 3e38:
+            return ufunc(_scalar(a, dtype), b)
     array = a if a_array else b
     dtype = dtypes.result_dtype(a, b)
     if float_result and dtype.kind != "f":
@@ -50,12 +76,13 @@ def _shape(x):
 
 
 class Add(Function):
-    __slots__ = ("a_shape", "b_shape")
+    # Nothing saved: backward reads the inputs' shapes from ``parents`` (an input that wants a
+    # gradient is a tensor), so a forward that records nothing costs nothing extra.
+    __slots__ = ()
 
     alpha = 1
 
     def forward(self, a, b, alpha=1):
-        self.a_shape, self.b_shape = _shape(a), _shape(b)
         if alpha != 1:
             self.alpha = alpha
             b = b * alpha
@@ -63,18 +90,18 @@ class Add(Function):
 
     def backward(self, grad):
         needs = self.needs_input_grad
-        return (unbroadcast(grad, self.a_shape) if needs[0] else None,
-                unbroadcast(grad if self.alpha == 1 else grad * self.alpha, self.b_shape)
+        a, b = self.parents[0], self.parents[1]
+        return (unbroadcast(grad, a._data.shape) if needs[0] else None,
+                unbroadcast(grad if self.alpha == 1 else grad * self.alpha, b._data.shape)
                 if needs[1] else None)
 
 
 class Sub(Function):
-    __slots__ = ("a_shape", "b_shape")
+    __slots__ = ()
 
     alpha = 1
 
     def forward(self, a, b, alpha=1):
-        self.a_shape, self.b_shape = _shape(a), _shape(b)
         if alpha != 1:
             self.alpha = alpha
             b = b * alpha
@@ -82,8 +109,9 @@ class Sub(Function):
 
     def backward(self, grad):
         needs = self.needs_input_grad
-        return (unbroadcast(grad, self.a_shape) if needs[0] else None,
-                unbroadcast(-grad if self.alpha == 1 else grad * -self.alpha, self.b_shape)
+        a, b = self.parents[0], self.parents[1]
+        return (unbroadcast(grad, a._data.shape) if needs[0] else None,
+                unbroadcast(-grad if self.alpha == 1 else grad * -self.alpha, b._data.shape)
                 if needs[1] else None)
 
 
@@ -162,28 +190,38 @@ def remainder(a, b):
 
 def add(input, other, alpha=1):
     """input + alpha · other, broadcast; a Python number stays a weak scalar."""
-    if type(other) not in _PYTHON_NUMBERS:
+    if type(other) is not Tensor and type(other) not in _PYTHON_NUMBERS:
         other = as_tensor_arg(other)
     if alpha == 1:
-        return Add.apply(input, other)
+        return apply_binary(Add, input, other)
     return Add.apply(input, other, alpha=alpha)
 
 
 def sub(input, other, alpha=1):
-    if type(other) not in _PYTHON_NUMBERS:
+    if type(other) is not Tensor and type(other) not in _PYTHON_NUMBERS:
         other = as_tensor_arg(other)
     if alpha == 1:
-        return Sub.apply(input, other)
+        return apply_binary(Sub, input, other)
     return Sub.apply(input, other, alpha=alpha)
 
 
 def mul(input, other):
-    if type(other) not in _PYTHON_NUMBERS:
+    if type(other) is not Tensor and type(other) not in _PYTHON_NUMBERS:
         other = as_tensor_arg(other)
-    return Mul.apply(input, other)
+    return apply_binary(Mul, input, other)
 
 
 def div(input, other, rounding_mode=None):
+    if rounding_mode is not None:
+        return _rounded_div(input, other, rounding_mode)
+    if type(input) is not Tensor:
+        input = as_tensor_arg(input)
+    if type(other) is not Tensor and type(other) not in _PYTHON_NUMBERS:
+        other = as_tensor_arg(other)
+    return apply_binary(Div, input, other)
+
+
+def _rounded_div(input, other, rounding_mode):
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
@@ -191,7 +229,11 @@ def div(input, other, rounding_mode=None):
         return Tensor._from_op(np.trunc(result._data).astype(
             dtypes.result_dtype(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
         ), None)
-    return Div.apply(as_tensor_arg(input), as_tensor_arg(other))
+    if type(input) is not Tensor:
+        input = as_tensor_arg(input)
+    if type(other) is not Tensor and type(other) not in _PYTHON_NUMBERS:
+        other = as_tensor_arg(other)
+    return apply_binary(Div, input, other)
 
 
 def pow(input, exponent):
@@ -203,7 +245,10 @@ def pow(input, exponent):
 
 def _float_input(x):
     """Unary math on integer tensors gives the default float dtype, as in PyTorch."""
-    return x if x.dtype.kind == "f" else x.astype(dtypes.default_float)
+    dtype = x.dtype
+    if dtype is _FLOAT32 or dtype is _FLOAT64 or dtype.kind == "f":
+        return x
+    return x.astype(dtypes.default_float)
 
 
 class Neg(Function):
@@ -233,8 +278,11 @@ class Exp(Function):
     __slots__ = ("out",)
 
     def forward(self, x):
-        self.out = np.exp(_float_input(x))
-        return self.out
+        dtype = x.dtype
+        if dtype is not _FLOAT32 and dtype is not _FLOAT64:
+            x = _float_input(x)
+        out = self.out = np.exp(x)
+        return out
 
     def backward(self, grad):
         return grad * self.out
@@ -396,11 +444,11 @@ def abs(x):
 
 
 def exp(x):
-    return Exp.apply(x)
+    return apply_unary(Exp, x)
 
 
 def log(x):
-    return Log.apply(x)
+    return apply_unary(Log, x)
 
 
 def log1p(x):

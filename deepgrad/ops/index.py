@@ -7,7 +7,7 @@ read several times (repeated indices), its gradients add up.
 
 import numpy as np
 
-from deepgrad.autograd.function import Function
+from deepgrad.autograd.function import Function, apply_options
 from deepgrad.backend import dtypes
 from deepgrad.tensor import Tensor, _wrap_dim
 
@@ -42,10 +42,9 @@ def _check_bounds(array, key):
 
 
 class GetItem(Function):
-    __slots__ = ("shape", "dtype", "key", "advanced")
+    __slots__ = ()  # backward reads the input's shape, the key and its kind from ``parents``
 
     def forward(self, x, key, advanced):
-        self.shape, self.dtype, self.key, self.advanced = x.shape, x.dtype, key, advanced
         try:
             return x[key]
         except IndexError as error:
@@ -53,11 +52,12 @@ class GetItem(Function):
                 from None
 
     def backward(self, grad):
-        out = np.zeros(self.shape, dtype=grad.dtype)
-        if self.advanced:
-            np.add.at(out, self.key, grad)
+        x, key, advanced = self.parents
+        out = np.zeros(x._data.shape, dtype=grad.dtype)
+        if advanced:
+            np.add.at(out, key, grad)
         else:
-            out[self.key] = grad
+            out[key] = grad
         return out
 
 
@@ -66,9 +66,9 @@ _BASIC_KEYS = (int, slice)
 
 def getitem(input, key):
     if type(key) in _BASIC_KEYS:  # x[i], x[a:b]: nothing to convert
-        return GetItem.apply(input, key, False)
+        return apply_options(GetItem, input, key, False)
     key, advanced = _convert_key(key)
-    return GetItem.apply(input, key, advanced)
+    return apply_options(GetItem, input, key, advanced)
 
 
 def setitem(input, key, value):

@@ -9,15 +9,19 @@ from collections import namedtuple
 
 import numpy as np
 
-from deepgrad.autograd.function import Function
+from deepgrad.autograd.function import Function, apply_option, apply_options
 from deepgrad.backend import dtypes
 from deepgrad.ops._util import normalize_dims
+from deepgrad.ops.elementwise import _scalar
 from deepgrad.tensor import Tensor, _wrap_dim
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
 _ALL_AXES = [tuple(range(n)) for n in range(64)]
+_add_reduce, _max_reduce = np.add.reduce, np.maximum.reduce  # ndarray.sum/max: + a Python frame
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+_ONE_AXIS = [(n,) for n in range(64)]
 
 
 def _expand_back(grad, shape, axes, keepdim):
@@ -52,37 +56,49 @@ def _numel(shape):
 
 
 class Sum(Function):
-    __slots__ = ("shape", "axes", "keepdim")
+    # the input's shape is read from ``parents`` in backward; axes and keepdim are there too
+    __slots__ = ()
 
     def forward(self, x, axes, keepdim):
-        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
-        if x.dtype.kind in "iub":
-            return x.sum(axes, dtypes.int64, None, keepdim)
-        return x.sum(axes, None, None, keepdim)  # the method: np.sum's dispatch costs ~1 µs
+        dtype = x.dtype
+        if dtype is not _FLOAT32 and dtype is not _FLOAT64 and dtype.kind in "iub":
+            return _add_reduce(x, axes, dtypes.int64, None, keepdim)
+        return _add_reduce(x, axes, None, None, keepdim)  # np.sum's dispatch costs ~1 µs
 
     def backward(self, grad):
-        return _spread(_expand_back(grad, self.shape, self.axes, self.keepdim), self.shape)
+        x, axes, keepdim = self.parents
+        shape = x._data.shape
+        return _spread(_expand_back(grad, shape, axes, keepdim), shape)
 
 
 class Mean(Function):
-    __slots__ = ("shape", "axes", "keepdim", "count")
+    # the input's shape, axes and keepdim are read from ``parents`` in backward
+    __slots__ = ()
 
     def forward(self, x, axes, keepdim):
-        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
-        count = 1
-        for a in axes:
-            count *= x.shape[a]
-        self.count = count
-        total = x.sum(axes, None, None, keepdim)
+        total = _add_reduce(x, axes, None, None, keepdim)
+        count = x.size // total.size if total.size else _count(x.shape, axes)
         if count:
+            dtype = total.dtype
+            if type(total) is np.ndarray and (dtype is _FLOAT32 or dtype is _FLOAT64):
+                # in place on the fresh sum, the count as a cached 0-d array of its dtype
+                return np.true_divide(total, _scalar(count, dtype), total)
             return total / count  # a Python int divisor keeps float32
         with np.errstate(invalid="ignore", divide="ignore"):
             return total / count  # nan, as PyTorch's mean of nothing
 
     def backward(self, grad):
-        grad = _expand_back(grad, self.shape, self.axes, self.keepdim) / builtins.max(
-            self.count, 1)
-        return _spread(grad, self.shape)
+        x, axes, keepdim = self.parents
+        shape = x._data.shape
+        grad = _expand_back(grad, shape, axes, keepdim) / builtins.max(_count(shape, axes), 1)
+        return _spread(grad, shape)
+
+
+def _count(shape, axes):
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    return count
 
 
 class Var(Function):
@@ -185,9 +201,9 @@ class Softmax(Function):
     __slots__ = ("out", "axis")
 
     def forward(self, x, axis):
-        out = x - x.max(axis, None, True)  # (0-d inputs are given 1-d by softmax())
+        out = np.subtract(x, _max_reduce(x, axis, None, None, True))  # (0-d: given 1-d)
         np.exp(out, out)
-        out /= out.sum(axis, None, None, True)
+        out /= _add_reduce(out, axis, None, None, True)
         self.out, self.axis = out, axis
         return out
 
@@ -204,8 +220,9 @@ class LogSoftmax(Function):
     __slots__ = ("out", "axis")
 
     def forward(self, x, axis):
-        out = x - x.max(axis, None, True)
-        out -= np.log(np.exp(out).sum(axis, None, None, True))
+        out = np.subtract(x, _max_reduce(x, axis, None, None, True))
+        total = _add_reduce(np.exp(out), axis, None, None, True)
+        np.subtract(out, np.log(total, total), out)
         self.out, self.axis = out, axis
         return out
 
@@ -267,19 +284,28 @@ def _check_float(x, op):
             f"or complex dtype. Got: {x.dtype}")
 
 
+def _axes(input, dim, op):
+    """``dim`` as a sorted tuple of axes; the common cases (None, an in-range int) inline."""
+    ndim = input._data.ndim
+    if dim is None:
+        return _ALL_AXES[ndim]
+    if type(dim) is int and -ndim <= dim < ndim:
+        return _ONE_AXIS[dim if dim >= 0 else dim + ndim]
+    return normalize_dims(dim, ndim, op)
+
+
 def sum(input, dim=None, keepdim=False, dtype=None):
-    axes = _ALL_AXES[input._data.ndim] if dim is None else normalize_dims(dim, input.ndim, "sum")
-    out = Sum.apply(input, axes, keepdim)
+    out = apply_options(Sum, input, _axes(input, dim, "sum"), keepdim)
     return out if dtype is None else out.to(dtype)
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    dtype = input._data.dtype
+    if dtype is not _FLOAT32 and dtype is not _FLOAT64 and dtype.kind != "f":
         _check_float(input, "mean")
-    axes = _ALL_AXES[input._data.ndim] if dim is None else normalize_dims(dim, input.ndim, "mean")
-    return Mean.apply(input, axes, keepdim)
+    return apply_options(Mean, input, _axes(input, dim, "mean"), keepdim)
 
 
 def _correction(correction, unbiased):
@@ -387,7 +413,7 @@ def softmax(input, dim=None, dtype=None):
     axis = _softmax_dim(input, dim, "softmax")
     if input._data.ndim == 0:
         return Softmax.apply(input.reshape(1), 0).reshape(())
-    return Softmax.apply(input, axis)
+    return apply_option(Softmax, input, axis)
 
 
 def log_softmax(input, dim=None, dtype=None):
@@ -396,7 +422,7 @@ def log_softmax(input, dim=None, dtype=None):
     axis = _softmax_dim(input, dim, "log_softmax")
     if input._data.ndim == 0:
         return LogSoftmax.apply(input.reshape(1), 0).reshape(())
-    return LogSoftmax.apply(input, axis)
+    return apply_option(LogSoftmax, input, axis)
 
 
 def cumsum(input, dim, dtype=None):

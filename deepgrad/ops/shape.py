@@ -6,20 +6,21 @@ They move or copy elements without arithmetic, so each backward is the inverse m
 
 import numpy as np
 
-from deepgrad.autograd.function import Function
+from deepgrad.autograd.function import Function, apply_option
 from deepgrad.ops._util import sizes_arg, unbroadcast
 from deepgrad.tensor import Tensor, _wrap_dim
 
+_SWAP_2D = (1, 0)
+
 
 class Reshape(Function):
-    __slots__ = ("in_shape",)
+    __slots__ = ()  # backward reads the input's shape from ``parents``
 
     def forward(self, x, shape):
-        self.in_shape = x.shape
         return x.reshape(shape)
 
     def backward(self, grad):
-        return grad.reshape(self.in_shape)
+        return grad.reshape(self.parents[0]._data.shape)
 
 
 def _infer_shape(shape, size, op):
@@ -47,7 +48,7 @@ def _reshape(input, shape, op):
     try:
         # NumPy infers -1 and checks the size itself: the fast path; on failure
         # _infer_shape says what is wrong in PyTorch's words
-        return Reshape.apply(input, shape)
+        return apply_option(Reshape, input, shape)
     except (ValueError, TypeError):
         _infer_shape(sizes_arg((shape,)), input._data.size, op)
         raise
@@ -109,7 +110,7 @@ def permute(input, *dims):
 def transpose(input, dim0, dim1):
     ndim = input._data.ndim
     if ndim == 2 and (dim0 == 0 and dim1 in (1, -1) or dim1 == 0 and dim0 in (1, -1)):
-        return Permute.apply(input, (1, 0))
+        return apply_option(Permute, input, _SWAP_2D)
     if ndim == 0:
         return input
     axes = list(range(input.ndim))
