@@ -328,6 +328,7 @@ from deepgrad.ops.shape_extra import (
     finfo,
     fliplr,
     flipud,
+    frombuffer,
     get_default_dtype,
     hsplit,
     hstack,

@@ -1058,14 +1058,18 @@ def storage_offset(self):
     return max(offset // array.itemsize, 0)
 
 
-def dim_order(self):
+def dim_order(self, *, ambiguity_check=False):
     """Dims from outermost to innermost in memory: by decreasing stride, with PyTorch's
-    tie rules (stride-0 dims stay where they are; equal strides order by size)."""
+    tie rules (stride-0 dims stay where they are; equal strides order by size).
+    ``ambiguity_check=True`` refuses layouts with more than one valid order."""
     array = self._data
     ndim, sizes = array.ndim, array.shape
+    strides, _ = _element_strides(array)
+    if ambiguity_check and (1 in sizes or any(a == b for a, b in zip(strides, strides[1:]))):
+        raise RuntimeError(f"dim_order: the tensor of shape {tuple(sizes)} and strides "
+                           f"{strides} does not have unique dim order")
     if ndim <= 1:
         return tuple(range(ndim))
-    strides, _ = _element_strides(array)
     contiguous = _is_dense(sizes, strides, tuple(range(ndim)))
     nhwc = ndim == 4 and _is_dense(sizes, strides, (0, 2, 3, 1))
     if contiguous != nhwc:
@@ -1292,6 +1296,51 @@ def fill_diagonal_(self, fill_value, wrap=False):
     return inplace._write(self, filled, "fill_diagonal_")
 
 
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-d tensor over the bytes of ``buffer`` (shared, not copied)."""
+    array = np.frombuffer(buffer, dtype=dtypes.to_dtype(dtype), count=count, offset=offset)
+    return creation._make(array, requires_grad)
+
+
+def _new(self, *args, dtype=None, device=None):
+    """Legacy ``x.new(...)``: ``new(2, 3)`` or ``new(Size)`` an uninitialised tensor of x's
+    dtype, ``new(data)`` a copy of data in x's dtype, ``new()`` an empty one."""
+    dtype = dtypes.to_dtype(dtype) or self.dtype
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+        return Tensor(args[0], dtype=dtype)
+    return creation.empty(*args, dtype=dtype, device=device) if args else \
+        creation.empty(0, dtype=dtype, device=device)
+
+
+def resize_(self, *sizes):
+    """Give x the shape ``sizes`` in place, keeping its first elements in row-major order
+    (new elements, when it grows, are zero)."""
+    size = sizes_arg(sizes)
+    total = int(np.prod(size, dtype=np.int64))
+    flat = self._data.reshape(-1)
+    if total != flat.size:
+        grown = np.zeros(total, dtype=self.dtype)
+        grown[:min(total, flat.size)] = flat[:total]
+        flat = grown
+    self._bump_version()
+    self._data = flat.reshape(size)
+    return self
+
+
+def _apply(self, callable):
+    """Replace every element by ``callable(element)`` in place (a Python loop: slow)."""
+    values = [callable(v) for v in self._data.reshape(-1).tolist()]
+    return inplace._write(self, np.asarray(values, self.dtype).reshape(self.shape), "apply_")
+
+
+def _map(self, other, callable):
+    """Replace every element a by ``callable(a, b)``, b from ``other`` broadcast, in place."""
+    pairs = zip(self._data.reshape(-1).tolist(),
+                np.broadcast_to(other._data, self.shape).reshape(-1).tolist())
+    values = [callable(a, b) for a, b in pairs]
+    return inplace._write(self, np.asarray(values, self.dtype).reshape(self.shape), "map_")
+
+
 # ----- in-place forms -------------------------------------------------------------------------
 
 
@@ -1371,6 +1420,8 @@ TENSOR_METHODS = {
     "layout": property(lambda self: strided), "is_inference": is_inference,
     "pin_memory": lambda self, device=None: self, "is_pinned": lambda self, device=None: False,
     "share_memory_": lambda self: self, "is_shared": lambda self: False,
+    "new": _new, "resize_": resize_, "resize_as_": lambda self, other: resize_(self, other.shape),
+    "apply_": _apply, "map_": _map,
 }
 
 for _name, _op in (("index_add_", index_add), ("index_copy_", index_copy),
@@ -1406,5 +1457,5 @@ __all__ = [
     "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast",
     "finfo", "iinfo", "randint_like", "scalar_tensor", "asarray", "diagonal_scatter",
     "as_strided", "as_strided_copy", "as_strided_scatter", "nonzero_static", "isin",
-    "pi", "e", "inf", "nan", "dtype", "layout", "strided", "is_inference",
+    "pi", "e", "inf", "nan", "dtype", "layout", "strided", "is_inference", "frombuffer",
 ]

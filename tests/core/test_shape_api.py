@@ -879,3 +879,28 @@ def test_float32_kept(case):
     theirs = case(torch, torch.arange(6.0).reshape(2, 3))
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == "float32"
     np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_legacy_new_resize_apply_map():
+    for lib in (deepgrad, torch):
+        x = lib.arange(6.0).reshape(2, 3)
+        assert tuple(x.new(2, 2).shape) == (2, 2) and tuple(x.new().shape) == (0,)
+        assert tuple(x.new(lib.Size([3])).shape) == (3,)
+        assert str(x.new([1, 2]).dtype).endswith("float32") and x.new([1, 2]).tolist() == [1, 2]
+        assert tuple(x.new((2,)).shape) == (1,)
+        y = lib.arange(6.0)
+        y.resize_(2, 2)
+        assert y.tolist() == [[0.0, 1.0], [2.0, 3.0]]
+        y.resize_as_(lib.zeros(4))
+        assert y.tolist() == [0.0, 1.0, 2.0, 3.0]
+        z = lib.arange(3.0)
+        z.apply_(lambda v: v * 2)
+        z.map_(lib.ones(3), lambda a, b: a + b)
+        assert z.tolist() == [1.0, 3.0, 5.0]
+        b = lib.frombuffer(bytearray(b"\x01\x00\x00\x00\x02\x00\x00\x00"), dtype=lib.int32)
+        assert b.tolist() == [1, 2] and str(b.dtype).endswith("int32")
+        assert lib.ones(2, 3).dim_order(ambiguity_check=True) == (0, 1)
+        with pytest.raises(RuntimeError, match="unique dim order"):
+            lib.ones(2, 1).dim_order(ambiguity_check=True)
+    grown = deepgrad.arange(4.0).resize_(3, 2)
+    assert grown.shape == (3, 2) and grown[:2].tolist() == [[0.0, 1.0], [2.0, 3.0]]
