@@ -110,6 +110,15 @@ from deepgrad.ops.pool import (  # noqa: F401
     max_unpool1d,
     max_unpool2d,
 )
+from deepgrad.ops.pool3d import (  # noqa: F401
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
 from deepgrad.ops.pool_extra import (  # noqa: F401
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d_with_indices,

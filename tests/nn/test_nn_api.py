@@ -981,3 +981,60 @@ def test_lazy_conv3d():
         lazy(deepgrad.randn(1, 5, 3, 3, 3))
         assert repr(lazy) == repr(th)
         check_module(lazy, th, rng.standard_normal((2, 5, 3, 4, 3)), atol=1e-9)
+
+
+# ----- 3-d pooling -----------------------------------------------------------------------------
+POOL3D = [dict(kernel_size=2), dict(kernel_size=(2, 3, 2), stride=(1, 2, 1), padding=(1, 1, 0)),
+          dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+          dict(kernel_size=(3, 2, 2), stride=2, ceil_mode=True)]
+
+
+@pytest.mark.parametrize("kwargs", POOL3D + [dict(kernel_size=2, dilation=(2, 1, 2))])
+def test_max_pool3d(kwargs):
+    x = rng.permutation(2 * 3 * 5 * 6 * 7).reshape(2, 3, 5, 6, 7) / 10.0  # distinct: no ties
+    compare(lambda lib, x: F(lib).max_pool3d(x, **kwargs), [x])
+    compare(lambda lib, x: NN(lib).MaxPool3d(**kwargs)(x), [x[0]])
+    ours = F(deepgrad).max_pool3d(deepgrad.tensor(x), return_indices=True, **kwargs)[1]
+    theirs = torch.nn.functional.max_pool3d(torch.tensor(x), return_indices=True, **kwargs)[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    pooled, index = F(deepgrad).max_pool3d(deepgrad.tensor(x), return_indices=True, **kwargs)
+    if "dilation" not in kwargs and not kwargs.get("ceil_mode") and not kwargs.get("padding"):
+        compare(lambda lib, p: F(lib).max_unpool3d(p, lib.tensor(index.numpy()),
+                                                   kwargs["kernel_size"], kwargs.get("stride"),
+                                                   output_size=x.shape[2:]),
+                [pooled.numpy()])
+
+
+@pytest.mark.parametrize("kwargs", POOL3D)
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool3d(kwargs, count_include_pad):
+    compare(lambda lib, x: F(lib).avg_pool3d(x, count_include_pad=count_include_pad, **kwargs),
+            [(2, 3, 5, 6, 7)])
+    compare(lambda lib, x: NN(lib).AvgPool3d(count_include_pad=count_include_pad,
+                                             **kwargs)(x), [(3, 5, 6, 7)])
+    compare(lambda lib, x: F(lib).avg_pool3d(x, divisor_override=5, **kwargs), [(1, 2, 5, 6, 7)])
+
+
+@pytest.mark.parametrize("size", [1, 2, (3, 2, 4), (5, None, 3)])
+def test_adaptive_pool3d(size):
+    x = rng.permutation(2 * 3 * 5 * 6 * 7).reshape(2, 3, 5, 6, 7) / 10.0
+    compare(lambda lib, x: F(lib).adaptive_avg_pool3d(x, size), [x])
+    compare(lambda lib, x: NN(lib).AdaptiveAvgPool3d(size)(x), [x[0]])
+    compare(lambda lib, x: F(lib).adaptive_max_pool3d(x, size), [x])
+    compare(lambda lib, x: NN(lib).AdaptiveMaxPool3d(size)(x), [x[0]])
+    ours = F(deepgrad).adaptive_max_pool3d(deepgrad.tensor(x), size, return_indices=True)[1]
+    theirs = torch.nn.functional.adaptive_max_pool3d(torch.tensor(x), size, True)[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_pool3d_errors_and_modules():
+    compare_raises(lambda lib, x: F(lib).max_pool3d(x, 2, padding=2), [(1, 1, 4, 4, 4)],
+                   RuntimeError, "pad should be at most half")
+    compare_raises(lambda lib, x: F(lib).avg_pool3d(x, 2), [(4, 4, 4)], RuntimeError,
+                   "Expected 4D or 5D")
+    unpool = nn.MaxUnpool3d(2)
+    assert repr(unpool) == repr(torch.nn.MaxUnpool3d(2))
+    x = deepgrad.tensor(rng.permutation(64).reshape(1, 1, 4, 4, 4) / 1.0)
+    pooled, index = nn.MaxPool3d(2, return_indices=True)(x)
+    restored = unpool(pooled, index).numpy()
+    assert restored.shape == (1, 1, 4, 4, 4) and restored.max() == 63 and (restored > 0).sum() == 8

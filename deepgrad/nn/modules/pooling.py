@@ -3,11 +3,13 @@
 
 from deepgrad.nn.module import Module
 from deepgrad.ops import pool as pool_ops
+from deepgrad.ops import pool3d
 from deepgrad.ops.pool_extra import lp_pool1d, lp_pool2d
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
-           "MaxUnpool2d", "LPPool1d", "LPPool2d"]
+           "MaxUnpool2d", "LPPool1d", "LPPool2d", "MaxPool3d", "AvgPool3d",
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -192,3 +194,69 @@ class LPPool2d(_LPPoolNd):
     def forward(self, input):
         return lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
                          self.ceil_mode)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding KD×KH×KW windows of (N, C, D, H, W)."""
+
+    def forward(self, input):
+        return pool3d.max_pool3d(input, self.kernel_size, self.stride, self.padding,
+                                 self.dilation, self.ceil_mode, self.return_indices)
+
+
+class AvgPool3d(Module):
+    """Mean over sliding KD×KH×KW windows of (N, C, D, H, W)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input):
+        return pool3d.avg_pool3d(input, self.kernel_size, self.stride, self.padding,
+                                 self.ceil_mode, self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average pool (N, C, D, H, W) to a fixed output size."""
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+    def forward(self, input):
+        return pool3d.adaptive_avg_pool3d(input, self.output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptivePool):
+    """Max pool (N, C, D, H, W) to a fixed output size."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return pool3d.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class MaxUnpool3d(Module):
+    """Inverse of ``MaxPool3d(return_indices=True)``: values back at their indices."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = pool3d._triple(kernel_size, "kernel_size", "MaxUnpool3d")
+        self.stride = pool3d._triple(stride if stride is not None else kernel_size, "stride",
+                                     "MaxUnpool3d")
+        self.padding = pool3d._triple(padding, "padding", "MaxUnpool3d")
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input, indices, output_size=None):
+        return pool3d.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
+                                   output_size)
