@@ -116,10 +116,35 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
         raise RuntimeError(f"topk(): selected index k out of range (k = {k}, but dimension "
                            f"{dim} of the input of shape {tuple(input.shape)} has size {size})")
-    order = _argsort(x._data, axis, largest)
     count = 1 if was_0d else int(k)  # a 0-d input gives its element back even for k = 0
-    chosen = np.take(order, np.arange(count), axis=axis)
-    return _selected(x, chosen, axis, True, was_0d)
+    return _selected(x, _topk_indices(x._data, count, axis, largest), axis, True, was_0d)
+
+
+def _topk_indices(data, k, axis, largest):
+    """The first k indices of the stable sort, without sorting all n when k is small: an
+    argpartition (O(n)) finds the k-th value t; the winners are the elements better than t
+    plus the earliest ties with t, and only those k are sorted."""
+    size = data.shape[axis]
+    if k * 8 > size or size < 512 or (data.dtype.kind == "f" and np.isnan(data).any()):
+        return np.take(_argsort(data, axis, largest), np.arange(k), axis=axis)
+    rows = np.moveaxis(data, axis, -1)
+    kth = size - k if largest else k - 1
+    part = np.argpartition(rows, kth, axis=-1)
+    columns = part[..., kth:] if largest else part[..., :k]
+    threshold = np.take_along_axis(rows, part[..., kth:kth + 1], axis=-1)
+    tie = rows == threshold
+    winners_tie = np.take_along_axis(rows, columns, axis=-1) == threshold
+    if (tie.sum(axis=-1) != winners_tie.sum(axis=-1)).any():
+        # some ties with the k-th value were left out: keep the earliest, as a stable sort
+        better = rows > threshold if largest else rows < threshold
+        needed = k - better.sum(axis=-1, keepdims=True)
+        chosen = better | (tie & (np.cumsum(tie, axis=-1) <= needed))
+        columns = np.nonzero(chosen)[-1].reshape(rows.shape[:-1] + (k,))
+    else:
+        columns = np.sort(columns, axis=-1)  # index order, so the value sort keeps it on ties
+    values = np.take_along_axis(rows, columns, axis=-1)
+    order = _argsort(values, -1, largest)
+    return np.moveaxis(np.take_along_axis(columns, order, axis=-1), -1, axis)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -129,8 +154,14 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
                            f"(k = {k}, input of shape {tuple(input.shape)})")
-    order = _argsort(x._data, axis, False)
-    return _selected(x, np.take(order, [int(k) - 1], axis=axis), axis, keepdim, was_0d)
+    return _selected(x, _kth_indices(x._data, int(k) - 1, axis), axis, keepdim, was_0d)
+
+
+def _kth_indices(data, position, axis):
+    """Index of the element at ``position`` in sorted order (NaN last), found by partition in
+    O(n); among equal values which index is returned is unspecified, as in PyTorch."""
+    order = np.argpartition(data, position, axis=axis)
+    return np.take(order, [position], axis=axis)
 
 
 # ----- median and mode ------------------------------------------------------------------------
@@ -169,17 +200,15 @@ def _median(input, dim, keepdim, ignore_nan, op):
     if size == 0:
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size "
                          f"(input of shape {tuple(input.shape)}).")
+    if data.dtype.kind != "f" or not np.isnan(data).any():
+        return _selected(x, _kth_indices(data, (size - 1) // 2, axis), axis, keepdim, was_0d)
+    # with NaNs the median's place in sorted order differs from slice to slice
+    valid = size - np.isnan(data).sum(axis=axis, keepdims=True)
+    if ignore_nan:  # the lower median of the numbers; NaN only when all are NaN
+        position = np.maximum((valid - 1) // 2, 0)
+    else:  # any NaN makes the median NaN: the first NaN in sorted order
+        position = np.where(valid < size, valid, (size - 1) // 2)
     order = _argsort(data, axis, False)
-    if data.dtype.kind == "f":
-        valid = size - np.isnan(data).sum(axis=axis, keepdims=True)
-        if ignore_nan:  # the lower median of the numbers; NaN only when all are NaN
-            position = np.maximum((valid - 1) // 2, 0)
-        else:  # any NaN makes the median NaN: the first NaN in sorted order
-            position = np.where(valid < size, valid, (size - 1) // 2)
-    else:
-        kept = list(data.shape)
-        kept[axis] = 1
-        position = np.full(kept, (size - 1) // 2)
     return _selected(x, np.take_along_axis(order, position, axis), axis, keepdim, was_0d)
 
 
@@ -478,6 +507,25 @@ def histc(input, bins=100, min=0, max=0):
 # ----- cumulative max / min / product / logsumexp ---------------------------------------------
 
 
+class RunningSelect(Function):
+    """values = x[..., indices, ...] along ``axis`` where indices repeat (cummax's running
+    winner); backward adds up the gradients of every output that picked the same element,
+    with one bincount over flat positions."""
+
+    def forward(self, x, indices, axis):
+        self.shape, self.indices, self.axis = x.shape, indices, axis
+        return np.take_along_axis(x, indices, axis=axis)
+
+    def backward(self, grad):
+        rows = np.moveaxis(self.indices, self.axis, -1)
+        size = rows.shape[-1]
+        offsets = np.arange(rows.size // builtins.max(size, 1)).reshape(rows.shape[:-1] + (1,))
+        flat = (rows + offsets * size).reshape(-1)
+        summed = np.bincount(flat, weights=np.moveaxis(grad, self.axis, -1).reshape(-1),
+                             minlength=rows.size)
+        return np.moveaxis(summed.reshape(rows.shape), -1, self.axis).astype(grad.dtype)
+
+
 def _cumulative_extreme(input, dim, op, accumulate):
     """Running max (min) and the index of its latest occurrence; once a NaN is seen the value
     stays NaN and the index follows the latest NaN (PyTorch's rule). The gradient of each
@@ -491,7 +539,7 @@ def _cumulative_extreme(input, dim, op, accumulate):
     position = np.arange(data.shape[axis]).reshape(
         [-1 if d == axis else 1 for d in range(data.ndim)])
     indices = np.maximum.accumulate(np.where(hit, position, 0), axis=axis)
-    values = Gather.apply(x, axis, indices)
+    values = RunningSelect.apply(x, indices, axis)
     if was_0d:
         return values_indices(values.reshape(()), _index_tensor(indices.reshape(())))
     return values_indices(values, _index_tensor(indices))

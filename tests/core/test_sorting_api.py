@@ -510,3 +510,34 @@ def test_gradients_reach_only_selected_elements():
     expected = np.zeros((4, 6))
     np.put_along_axis(expected, np.argsort(-x.detach().numpy(), 1)[:, :2], 1.0, 1)
     np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_large_rows_partition_path(largest):
+    """Rows long enough for topk's partition path: with ties the result must equal the first
+    k of torch's stable sort; without ties, torch's topk itself."""
+    ties = ints((3, 2000), high=50).astype(np.float64)
+    for k in (1, 7, 40):
+        compare(lambda lib, x, k=k: lib.sort(x, dim=1, descending=largest, stable=True)
+                .values[:, :k] if lib is torch else lib.topk(x, k, 1, largest).values, [ties])
+        got = deepgrad.topk(deepgrad.tensor(ties), k, 1, largest).indices.numpy()
+        want = torch.sort(torch.tensor(ties), dim=1, descending=largest,
+                          stable=True).indices[:, :k].numpy()
+        np.testing.assert_array_equal(got, want)
+        compare(lambda lib, x, k=k: lib.topk(x, k, 0, largest), [distinct((1500, 2))])
+        compare(lambda lib, x, k=k: lib.topk(x, k, -1, largest),
+                [ints((2, 3000), high=10 ** 6, dtype=np.int32)], grad=False)
+
+
+def test_kthvalue_median_large_rows():
+    x = distinct((4, 1001))
+    compare(lambda lib, x: (lib.kthvalue(x, 1, 1), lib.kthvalue(x, 500, 1), lib.median(x, 1),
+                            lib.median(x, 0), lib.nanmedian(x, -1, True)), [x])
+    x[1, ::3] = np.nan
+    compare(lambda lib, x: (lib.kthvalue(x, 300, 1), lib.median(x, 1), lib.nanmedian(x, 1)), [x])
+    compare(lambda lib, x: lib.kthvalue(x, 800, 1).values, [x], grad=False)  # which NaN: any
+
+
+def test_cummax_large_gradient_adds_up():
+    x = ints((3, 500, 4), high=20).astype(np.float64)
+    compare(lambda lib, x: (lib.cummax(x, 1), lib.cummin(x, 0), lib.cummax(x, -1)), [x])
