@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from deepgrad.autograd.function import Function
+from deepgrad.autograd.function import Function, apply_binary
 from deepgrad.ops._util import column_sums, unbroadcast
 
 
@@ -45,7 +45,7 @@ class MatMul(Function):
     __slots__ = ("a", "b")
 
     def forward(self, a, b):
-        if a.dtype != b.dtype or a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+        if a.dtype is not b.dtype:  # (equal dtypes are one object; else compare them)
             _check_matmul(a, b)
             _same_dtype(a, b, "matmul")
         self.a, self.b = a, b
@@ -125,7 +125,7 @@ class Linear(Function):
 
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
-    return MatMul.apply(input, other)
+    return apply_binary(MatMul, input, other)
 
 
 def mm(input, mat2):
@@ -151,12 +151,19 @@ def dot(input, other):
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b, the affine map of a fully connected layer."""
     if bias is None:
-        return Linear.apply(input, weight)
+        return apply_binary(Linear, input, weight)
     return Linear.apply(input, weight, bias)
 
 
 def outer(input, vec2):
-    return MatMul.apply(input.reshape(-1, 1), vec2.reshape(1, -1))
+    """The outer product of two 1-D tensors, out_ij = input_i · vec2_j (dtypes promote, as
+    in PyTorch, where it is a broadcast multiply)."""
+    from deepgrad.ops.elementwise import mul
+
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
+    return mul(input.reshape(-1, 1), vec2.reshape(1, -1))
 
 
 def einsum(equation, *operands):

@@ -732,7 +732,9 @@ def lu_solve(b, LU_data, LU_pivots):
 
 def ger(input, vec2):
     """The outer product (an old name of ``outer``)."""
-    return einsum("i,j->ij", input, vec2)
+    from deepgrad.ops.linalg import outer
+
+    return outer(input, vec2)
 
 
 def nuclear_norm(input, dim=None, keepdim=False):

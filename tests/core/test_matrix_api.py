@@ -367,3 +367,12 @@ def test_in_place(name, shapes, kwargs):
     leaf = deepgrad.tensor(arrays[0], requires_grad=True)
     with pytest.raises(RuntimeError, match=name):
         getattr(leaf, name)(*[deepgrad.tensor(a) for a in arrays[1:]], **kwargs)
+
+
+def test_outer_promotes_and_checks_dims():
+    compare(lambda lib, a, b: lib.outer(a, b.float()), [(3,), (2,)], atol=1e-6, rtol=1e-6)
+    compare(lambda lib, a, b: lib.ger(a, b), [np.arange(3), (2,)])
+    compare_raises(lambda lib, a, b: lib.outer(a, b), [(2, 2), (2,)], RuntimeError,
+                   "outer: Expected 1-D argument self, but got 2-D")
+    compare_raises(lambda lib, a, b: lib.ger(a, b), [(2,), ()], RuntimeError,
+                   "outer: Expected 1-D argument vec2, but got 0-D")
