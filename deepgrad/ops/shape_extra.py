@@ -379,10 +379,9 @@ class IndexAdd(Function):
             return out
         if alpha != 1:
             source = source * np.asarray(alpha, x.dtype)
-        grids = list(np.indices(source.shape, sparse=True))
-        view = [1] * source.ndim
-        view[axis] = index.size
-        grids[axis] = index.reshape(view)
+        # out[i, ..., index[k], ...] for the dims up to axis; the dims after it are whole rows
+        grids = list(np.indices(source.shape[:axis + 1], sparse=True))
+        grids[axis] = index.reshape((1,) * axis + (index.size,))
         np.add.at(out.reshape(-1), _flat_positions(out.shape, grids), source.reshape(-1))
         return out
 
@@ -547,14 +546,20 @@ def _flat_positions(shape_, key):
     broadcast together; indices already checked to be in range, negative ones allowed)
     addresses, trailing dims included, as a 1-D array. ``ufunc.at`` with 1-D positions takes
     NumPy's fast path, about 10x faster than with a tuple of index arrays."""
-    arrays = np.broadcast_arrays(*key)
-    lead = len(arrays)
+    lead = len(key)
     inner = int(np.prod(shape_[lead:], dtype=np.int64))
-    if arrays[0].size == 0 or inner == 0:
+    count = np.broadcast_shapes(*[np.shape(k) for k in key])
+    if 0 in count or inner == 0:
         return np.zeros(0, dtype=np.intp)
-    arrays = [np.where(k < 0, k + n, k) if k.size and k.min() < 0 else k
-              for k, n in zip(arrays, shape_)]
-    base = np.ravel_multi_index(arrays, shape_[:lead]).reshape(-1)
+    base = 0
+    step = 1
+    for k, n in zip(reversed(key), reversed(shape_[:lead])):  # sum of index * stride
+        k = np.asarray(k, dtype=np.intp)
+        if k.size and k.min() < 0:
+            k = np.where(k < 0, k + n, k)
+        base = base + k * step if step != 1 else base + k
+        step *= n
+    base = np.broadcast_to(base, count).reshape(-1)
     if inner == 1:
         return base
     return (base[:, None] * inner + np.arange(inner)).reshape(-1)
