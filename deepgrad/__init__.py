@@ -450,6 +450,7 @@ def set_printoptions(precision=None, threshold=None, linewidth=None):
 _SUBPACKAGES = ("nn", "optim", "autograd", "utils", "datasets", "transforms", "models", "io",
                 "linalg", "train", "viz", "metrics", "backend")
 _LAZY_NAMES = {"save": "io", "load": "io", "summary": "train", "fit": "train"}
+_SUBPACKAGES += ("special",)  # pointwise-api: deepgrad.special (torch.special's names), lazy
 
 
 def __getattr__(name):

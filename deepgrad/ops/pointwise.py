@@ -193,40 +193,82 @@ class Erfc(_Unary):
     derivative = staticmethod(lambda x, y: -_TWO_OVER_SQRT_PI * np.exp(-x * x))
 
 
+def erfcx_array(x):
+    """The scaled complementary error function e^(x²) · erfc x, in float64: the product below
+    x = 3 (math.erfc keeps relative precision there), above it Laplace's continued fraction
+    erfcx x = 1/√π · 1/(x + ½/(x + 1/(x + (3/2)/(x + ...)))), 40 levels, which stays finite
+    where erfc underflows."""
+    x64 = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.empty_like(x64)
+        near = ~(x64 >= 3.0)  # NaN goes here too
+        x_near = x64[near]
+        out[near] = erfc_array(x_near) * np.exp(x_near * x_near)
+        x_far = x64[~near]
+        tail = np.zeros_like(x_far)
+        for n in range(40, 0, -1):
+            tail = (n / 2) / (x_far + tail)
+        out[~near] = 1.0 / (math.sqrt(math.pi) * (x_far + tail))
+    return out.astype(x.dtype, copy=False)
+
+
 _ERFINV_A = (0.886226899, -1.645349621, 0.914624893, -0.140543331)
 _ERFINV_B = (-2.118377725, 1.442710462, -0.329097515, 0.012229801)
 _ERFINV_C = (-1.970840454, -1.624906493, 3.429567803, 1.641345311)
 _ERFINV_D = (3.543889200, 1.637067800)
 
 
-def erfinv_array(y):
-    """The inverse of erf on (−1, 1), ±inf at ±1, NaN outside, in float64: a rational first
-    guess (Pavlis' fit, as PyTorch: central for |y| ≤ 0.7, a tail fit beyond), then three Newton
-    steps x ← x − (erf x − |y|) / (2/√π · e^(−x²)). In the tails erf x − |y| is formed as
-    (1 − |y|) − erfc x, which keeps full relative precision as |y| → 1."""
-    y64 = y.astype(np.float64, copy=False)
+def _erfinv_positive(y_abs, q):
+    """x ≥ 0 with erf x = y_abs, given also q = 1 − y_abs exactly (0 < q ≤ 1), in float64:
+    a rational first guess (Pavlis' fit, as PyTorch: central for y ≤ 0.7, a tail fit beyond),
+    then three Newton steps x ← x − (erf x − y) / (2/√π · e^(−x²)). In the tails erf x − y is
+    formed as q − erfc x, which keeps full relative precision as y → 1 (q → 0)."""
     a, b, c, d = _ERFINV_A, _ERFINV_B, _ERFINV_C, _ERFINV_D
+    central = y_abs <= 0.7
+    z = y_abs * y_abs
+    x = y_abs * (((a[3] * z + a[2]) * z + a[1]) * z + a[0]) / (
+        (((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + 1.0)
+    z = np.sqrt(-np.log(q / 2.0))
+    x_tail = (((c[3] * z + c[2]) * z + c[1]) * z + c[0]) / ((d[1] * z + d[0]) * z + 1.0)
+    x = np.where(central, x, x_tail)
+    tail = ~central
+    x_mid, y_mid = x[central], y_abs[central]
+    x_tail, log_q = x[tail], np.log(q[tail])
+    for _ in range(3):
+        x_mid = x_mid - (erf_array(x_mid) - y_mid) / (_TWO_OVER_SQRT_PI * np.exp(-x_mid * x_mid))
+        # the tails solve ln erfc x = ln q, ln erfc x = ln erfcx(x) − x²: nearly linear in x²,
+        # and finite where erfc itself underflows
+        scaled = erfcx_array(x_tail)
+        x_tail = x_tail + (np.log(scaled) - x_tail * x_tail - log_q) * scaled / _TWO_OVER_SQRT_PI
+    x[central], x[tail] = x_mid, x_tail
+    return x
+
+
+def erfinv_array(y):
+    """The inverse of erf on (−1, 1), ±inf at ±1, NaN outside (see ``_erfinv_positive``)."""
+    y64 = np.asarray(y, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        y_abs = np.abs(y64)
-        finite = y_abs < 1.0
-        y_abs = np.where(finite, y_abs, 0.5)  # placeholders, replaced at the end
-        central = y_abs <= 0.7
-        z = y_abs * y_abs
-        x = y_abs * (((a[3] * z + a[2]) * z + a[1]) * z + a[0]) / (
-            (((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + 1.0)
-        z = np.sqrt(-np.log((1.0 - y_abs) / 2.0))
-        x_tail = (((c[3] * z + c[2]) * z + c[1]) * z + c[0]) / ((d[1] * z + d[0]) * z + 1.0)
-        x = np.where(central, x, x_tail)
-        tail = ~central
-        q = (1.0 - y_abs)[tail]  # exact for |y| ≥ 1/2
-        for _ in range(3):
-            residual = np.empty_like(x)
-            residual[central] = erf_array(x[central]) - y_abs[central]
-            residual[tail] = q - erfc_array(x[tail])
-            x = x - residual / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
-        x = np.copysign(x, y64)
+        finite = np.abs(y64) < 1.0
+        y_abs = np.where(finite, np.abs(y64), 0.5)  # placeholders, replaced at the end
+        x = np.copysign(_erfinv_positive(y_abs, 1.0 - y_abs), y64)  # 1 − |y| exact for |y| ≥ ½
         x = np.where(finite, x, np.where(np.abs(y64) == 1.0, np.copysign(np.inf, y64), np.nan))
     return x.astype(y.dtype, copy=False)
+
+
+def ndtri_array(p):
+    """Φ⁻¹(p), the standard normal quantile: ∓√2 · erf⁻¹ at q = 2p (p < ½) or 2 − 2p (p ≥ ½),
+    both exact, so the far tails keep full precision; ∓inf at 0 and 1, NaN outside [0, 1]."""
+    p64 = np.asarray(p, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inside = (p64 > 0) & (p64 < 1)
+        p_in = np.where(inside, p64, 0.5)
+        lower = p_in < 0.5
+        q = np.where(lower, 2.0 * p_in, 2.0 - 2.0 * p_in)
+        x = _erfinv_positive(1.0 - q, q) * math.sqrt(2.0)
+        x = np.where(lower, -x, x)
+        edge = np.where(p64 == 0, -np.inf, np.where(p64 == 1, np.inf, np.nan))
+        x = np.where(inside, x, edge)
+    return x.astype(p.dtype, copy=False)
 
 
 class Erfinv(_Unary):
@@ -445,36 +487,41 @@ class Hypot(Function):
                 unbroadcast(scale * self.b, _shape(self.b)) if self.needs_input_grad[1] else None)
 
 
-def _xlogy_array(x, y):
-    """x · ln y, 0 where x = 0 (even for y = 0), NaN where y is NaN."""
+def _xlogy_array(x, y, log=np.log):
+    """x · ln y (or x · ln(1 + y) with ``log=np.log1p``), 0 where x = 0 (even where the log is
+    −inf), NaN where y is NaN."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        product = x * np.log(y)
+        product = x * log(y)
     return np.where(np.isnan(y), np.nan, np.where(x == 0, 0, product)).astype(
         product.dtype, copy=False)
 
 
 class Xlogy(Function):
-    """x · ln y (0 where x = 0);  ∂/∂x = ln y (0 where x = 0 and y ≤ 0), ∂/∂y = x / y."""
+    """x · ln y (0 where x = 0);  ∂/∂x = ln y (0 where x = 0 and y ≤ 0), ∂/∂y = x / y.
 
-    __slots__ = ("a", "b")
+    ``log1p=True`` gives xlog1py, x · ln(1 + y): ∂/∂x = ln(1 + y), ∂/∂y = x / (1 + y).
+    """
 
-    def forward(self, a, b):
+    __slots__ = ("a", "b", "log1p")
+
+    def forward(self, a, b, log1p=False):
         dtype = dtypes.result_dtype(a, b)
         dtype = dtype if dtype.kind == "f" else dtypes.default_float
-        broadcast_shape("xlogy", _shape(a), _shape(b))
+        broadcast_shape("xlog1py" if log1p else "xlogy", _shape(a), _shape(b))
         a, b = _cast(a, dtype), _cast(b, dtype)
-        self.a, self.b = a, b
-        return np.asarray(_xlogy_array(a, b), dtype=dtype)
+        self.a, self.b, self.log1p = a, b, log1p
+        return np.asarray(_xlogy_array(a, b, np.log1p if log1p else np.log), dtype=dtype)
 
     def backward(self, grad):
-        a, b = self.a, self.b
+        a, b, log1p = self.a, self.b, self.log1p
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = np.where((a == 0) & (b <= 0), 0, _xlogy_array(grad, b)).astype(grad.dtype)
-            grad_a = unbroadcast(grad_a, _shape(a))
+            edge = (a == 0) & (b <= (-1 if log1p else 0))
+            grad_a = np.where(edge, 0, _xlogy_array(grad, b, np.log1p if log1p else np.log))
+            grad_a = unbroadcast(grad_a.astype(grad.dtype, copy=False), _shape(a))
         if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = unbroadcast(grad * a / b, _shape(b))
+                grad_b = unbroadcast(grad * a / (b + 1 if log1p else b), _shape(b))
         return grad_a, grad_b
 
 
@@ -913,7 +960,8 @@ def zeta_array(s, q):
     """Hurwitz ζ(s, q) = Σₖ (q + k)^−s for s > 1, PyTorch's (Cephes') Euler–Maclaurin method:
     the first terms summed while q + k ≤ 9 (at least ten of them), then the tail as an integral
     plus Bernoulli corrections, each loop stopping once a term is below machine epsilon."""
-    q = np.array(q, dtype=np.float64)
+    s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.array(q, dtype=np.float64))
+    q = q.copy()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         total = np.power(q, -s)
         a = q.copy()
@@ -944,7 +992,9 @@ def zeta_array(s, q):
             b = b / w
             k += 1.0
         pole = (q <= 0) & (q == np.floor(q))
-        total = np.where(pole, np.inf, total)
+        total = np.where(pole | (s == 1), np.inf, total)
+        undefined = (s < 1) | ((q <= 0) & ~pole & (s != np.floor(s)))
+        total = np.where(undefined, np.nan, total)
     return total
 
 
@@ -1104,6 +1154,217 @@ OPERATORS = {
 }
 
 
+# ----- torch.special: Bessel I₀/I₁, normal distribution, entropy ------------------------------
+
+
+def _bessel_i_scaled(nu, x):
+    """e^(−|x|) · I_ν(|x|) for ν = 0, 1 in float64: the power series
+    Σₖ (x/2)^(2k+ν) / (k! (k + ν)!) up to |x| = 30, above it the asymptotic series
+    e^x/√(2πx) · Σₖ (−1)ᵏ aₖ(ν)/xᵏ, aₖ = ∏ⱼ (4ν² − (2j − 1)²) / (k! 8ᵏ); both to ~1e-15."""
+    ax = np.abs(np.asarray(x, dtype=np.float64))
+    out = np.empty_like(ax)
+    with np.errstate(over="ignore", invalid="ignore"):
+        small = ~(ax > 30.0)  # NaN goes here too
+        xs = ax[small]
+        half_squared = (xs / 2) ** 2
+        term = np.ones_like(xs) if nu == 0 else xs / 2
+        total = term.copy()
+        for k in range(1, 100):
+            term = term * half_squared / (k * (k + nu))
+            total = total + term
+        out[small] = total * np.exp(-xs)
+        xl = ax[~small]
+        term = np.ones_like(xl)
+        total = term.copy()
+        for k in range(1, 40):
+            term = term * -(4.0 * nu * nu - (2 * k - 1) ** 2) / (k * 8.0 * xl)
+            total = total + term
+        out[~small] = total / np.sqrt(2 * math.pi * xl)
+    return out
+
+
+def i0_array(x, scaled=False):
+    """I₀(x), the modified Bessel function of order 0 (e^(−|x|) I₀(x) when ``scaled``)."""
+    value = _bessel_i_scaled(0, x)
+    if not scaled:
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = value * np.exp(np.abs(x.astype(np.float64, copy=False)))
+    return value.astype(x.dtype, copy=False)
+
+
+def i1_array(x, scaled=False):
+    """I₁(x), odd in x (e^(−|x|) I₁(x) when ``scaled``)."""
+    x64 = x.astype(np.float64, copy=False)
+    value = np.copysign(_bessel_i_scaled(1, x64), x64)
+    if not scaled:
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = value * np.exp(np.abs(x64))
+    return value.astype(x.dtype, copy=False)
+
+
+def _tiny_to_half(x, slope):
+    """PyTorch's I₁ gradients: the limit 1/2 where |x| ≤ machine epsilon (the formula's 0/0)."""
+    return np.where(np.abs(x) > np.finfo(x.dtype).eps, slope, np.full((), 0.5, x.dtype))
+
+
+class I0(_Unary):
+    """I₀(x);  d/dx = I₁(x)."""
+
+    f = staticmethod(i0_array)
+    derivative = staticmethod(lambda x, y: i1_array(x))
+
+
+class I0e(_Unary):
+    """e^(−|x|) I₀(x);  d/dx = i1e(x) − sgn(x) · i0e(x)."""
+
+    f = staticmethod(lambda x: i0_array(x, scaled=True))
+    derivative = staticmethod(lambda x, y: i1_array(x, scaled=True) - np.sign(x) * y)
+
+
+class I1(_Unary):
+    """I₁(x);  d/dx = I₀(x) − I₁(x)/x (1/2 at 0)."""
+
+    quiet = True
+    f = staticmethod(i1_array)
+    derivative = staticmethod(lambda x, y: _tiny_to_half(x, i0_array(x) - y / x))
+
+
+class I1e(_Unary):
+    """e^(−|x|) I₁(x);  d/dx = i0e(x) − i1e(x) · (sgn(x) + 1/x) (1/2 at 0)."""
+
+    quiet = True
+    f = staticmethod(lambda x: i1_array(x, scaled=True))
+    derivative = staticmethod(lambda x, y: _tiny_to_half(
+        x, i0_array(x, scaled=True) - y * (np.sign(x) + 1 / x)))
+
+
+class Erfcx(_Unary):
+    """e^(x²) erfc x;  d/dx = 2x · erfcx(x) − 2/√π."""
+
+    quiet = True
+    f = staticmethod(erfcx_array)
+    derivative = staticmethod(lambda x, y: 2 * x * y - _TWO_OVER_SQRT_PI)
+
+
+def ndtr_array(x):
+    """Φ(x), the standard normal CDF: ½ + ½ erf(x/√2) near 0, ½ erfc(|x|/√2) (or 1 minus it)
+    beyond, so the lower tail keeps its relative precision (PyTorch's split)."""
+    t = x.astype(np.float64, copy=False) * math.sqrt(0.5)
+    z = np.abs(t)
+    tail = 0.5 * erfc_array(z)
+    value = np.where(z < math.sqrt(0.5), 0.5 + 0.5 * erf_array(t),
+                     np.where(t > 0, 1 - tail, tail))
+    return value.astype(x.dtype, copy=False)
+
+
+def log_ndtr_array(x):
+    """ln Φ(x): ln(erfcx(−x/√2) / 2) − x²/2 below −1 (no underflow), ln(1 − erfc(x/√2)/2)
+    above."""
+    t = x.astype(np.float64, copy=False) * math.sqrt(0.5)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        low = np.log(erfcx_array(-t) / 2) - t * t
+        high = np.log1p(-erfc_array(t) / 2)
+    return np.where(t < -math.sqrt(0.5), low, high).astype(x.dtype, copy=False)
+
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2 * math.pi)
+
+
+class Ndtr(_Unary):
+    """Φ(x) = P(Z ≤ x) for Z ~ N(0, 1);  d/dx = φ(x) = e^(−x²/2)/√(2π)."""
+
+    f = staticmethod(ndtr_array)
+    derivative = staticmethod(lambda x, y: _INV_SQRT_2PI * np.exp(-0.5 * x * x))
+
+
+class Ndtri(_Unary):
+    """Φ⁻¹(p);  d/dp = 1/φ(Φ⁻¹ p) = √(2π) · e^(y²/2)."""
+
+    quiet = True
+    f = staticmethod(ndtri_array)
+    derivative = staticmethod(lambda x, y: math.sqrt(2 * math.pi) * np.exp(0.5 * y * y))
+
+
+class LogNdtr(_Unary):
+    """ln Φ(x);  d/dx = φ(x)/Φ(x) = e^(−(y + x²/2))/√(2π)."""
+
+    quiet = True
+    f = staticmethod(log_ndtr_array)
+    derivative = staticmethod(lambda x, y: _INV_SQRT_2PI * np.exp(-(y + 0.5 * x * x)))
+
+
+class Entr(_Unary):
+    """−x ln x (0 at 0, −inf below);  d/dx = −(1 + ln x)."""
+
+    quiet = True
+
+    @staticmethod
+    def f(x):
+        value = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)), np.where(x == 0, 0, -np.inf))
+        return np.where(np.isnan(x), x, value).astype(x.dtype, copy=False)
+
+    derivative = staticmethod(lambda x, y: -(1 + np.log(x)))
+
+
+def i0(input):
+    return I0.apply(input)
+
+
+def i0e(input):
+    return I0e.apply(input)
+
+
+def i1(input):
+    return I1.apply(input)
+
+
+def i1e(input):
+    return I1e.apply(input)
+
+
+def erfcx(input):
+    return Erfcx.apply(input)
+
+
+def ndtr(input):
+    return Ndtr.apply(input)
+
+
+def ndtri(input):
+    return Ndtri.apply(input)
+
+
+def log_ndtr(input):
+    return LogNdtr.apply(input)
+
+
+def entr(input):
+    return Entr.apply(input)
+
+
+def xlog1py(input, other):
+    """input · ln(1 + other), 0 where input is 0."""
+    if isinstance(input, (bool, int, float)) and isinstance(other, (bool, int, float)):
+        raise TypeError("xlog1py(): at least one of 'input' and 'other' must be a Tensor")
+    return Xlogy.apply(as_tensor_arg(input), as_tensor_arg(other), log1p=True)
+
+
+def zeta(input, other):
+    """The Hurwitz zeta function ζ(input, other) = Σₖ (other + k)^−input (no gradient, as in
+    PyTorch); either argument may be a number."""
+    if isinstance(input, (bool, int, float)) and isinstance(other, (bool, int, float)):
+        raise TypeError("zeta(): at least one of 'input' and 'other' must be a Tensor")
+    s = input._data if isinstance(input, Tensor) else input
+    q = other._data if isinstance(other, Tensor) else other
+    dtype = dtypes.result_dtype(s, q)
+    dtype = dtype if dtype.kind == "f" else dtypes.default_float
+    broadcast_shape("zeta", _shape(s), _shape(q))
+    return Tensor._from_op(zeta_array(s, q).astype(dtype, copy=False), None)
+
+
+SPECIAL = ["i0e", "i1", "i1e", "erfcx", "ndtr", "ndtri", "log_ndtr", "entr", "xlog1py", "zeta"]
+
+
 # ----- in-place variants ----------------------------------------------------------------------
 
 
@@ -1160,8 +1421,9 @@ _INPLACE_OPS.update({
     "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
     "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
     "polygamma": OPERATORS["polygamma"], "mvlgamma": mvlgamma, "sigmoid": _activation.sigmoid,
-    "tanh": _activation.tanh, "logical_and": _ew.logical_and, "logical_or": _ew.logical_or,
-    "logical_xor": _ew.logical_xor, "logical_not": _ew.logical_not,
+    "tanh": _activation.tanh, "i0": i0, "logical_and": _ew.logical_and,
+    "logical_or": _ew.logical_or, "logical_xor": _ew.logical_xor,
+    "logical_not": _ew.logical_not,
 })
 
 INPLACE = {name + "_": _inplace(op, name + "_") for name, op in _INPLACE_OPS.items()}
@@ -1177,5 +1439,5 @@ __all__ = [
     "not_equal", "lgamma", "digamma", "polygamma", "mvlgamma", "fix", "true_divide", "divide",
     "multiply", "subtract", "negative", "rsub", "bitwise_and", "bitwise_or", "bitwise_xor",
     "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "nextafter",
-    "ldexp", "frexp", "signbit", "isposinf", "isneginf", "isreal",
+    "ldexp", "frexp", "signbit", "isposinf", "isneginf", "isreal", "i0",
 ]
