@@ -292,15 +292,16 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
     ordered = sort(x, -1).values  # (*batch, n), NaN last
     data = ordered._data
     batch, size = data.shape[:-1], data.shape[-1]
-    ranks = qs.reshape((-1,) + (1,) * data.ndim)  # (Q, 1, ..., 1)
     nan = np.isnan(data)
     if ignore_nan:
-        valid = size - nan.sum(axis=-1, keepdims=True)
-        ranks = ranks * (valid - 1).astype(dtype)
-        ranks = np.where(ranks < 0, dtype(0), ranks)
+        scale = (size - nan.sum(axis=-1, keepdims=True) - 1).astype(dtype)
+        scaled = qs.reshape((-1,) + (1,) * data.ndim) * scale  # (Q, *batch, 1)
+        from_q = scaled >= 0  # an all-NaN slice has rank 0
     else:
-        ranks = np.where(nan.any(axis=-1, keepdims=True), dtype(size - 1),
-                         ranks * dtype(size - 1))
+        scale = dtype(size - 1)
+        scaled = qs.reshape((-1,) + (1,) * data.ndim) * scale
+        from_q = ~nan.any(axis=-1, keepdims=True)  # a NaN makes the rank n - 1
+    ranks = np.where(from_q, scaled, dtype(0) if ignore_nan else scale)
     ranks = np.broadcast_to(ranks, (len(qs),) + batch + (1,)).astype(input.dtype)
     if interpolation == "lower":
         ranks = np.floor(ranks)
@@ -316,9 +317,14 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
             ranks - below).astype(input.dtype)
         above = Gather.apply(ordered, ordered.ndim - 1, np.ceil(ranks).astype(np.int64))
         weight_t = _constant(weight)
+        if interpolation == "linear" and isinstance(q, Tensor) and q.requires_grad:
+            # the weight is q·scale − floor(rank): differentiable in q where it came from q
+            q_rank = q.reshape((-1,) + (1,) * data.ndim) * _constant(np.asarray(scale, dtype))
+            weight_t = elementwise.where(_constant(from_q), q_rank, _constant(ranks)) \
+                - _constant(below.astype(input.dtype))
         step = above - out
         out = elementwise.where(_constant(weight < 0.5), out + weight_t * step,
-                                above - step * _constant(1 - weight))  # torch's lerp
+                                above - step * (1 - weight_t))  # torch's lerp
     out = out.squeeze(-1)  # (Q, *batch)
     if keepdim:
         if dim is None:
@@ -461,7 +467,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 def bincount(input, weights=None, minlength=0):
     """Occurrences of each non-negative integer (the summed ``weights`` if given)."""
     data = input._data
-    if data.ndim != 1 or data.dtype.kind not in "iub" or (data.size and data.min() < 0):
+    if data.ndim != 1 or data.dtype.kind not in "iu" or (data.size and data.min() < 0):
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs (got "
                            f"shape {tuple(data.shape)}, dtype {data.dtype}).")
     if minlength < 0:

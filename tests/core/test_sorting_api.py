@@ -333,6 +333,7 @@ def test_bincount():
     compare_raises(lambda lib, x: lib.bincount(x), [np.array([1, -1])], RuntimeError, "bincount")
     compare_raises(lambda lib, x: lib.bincount(x), [np.array([[1]])], RuntimeError, "bincount")
     compare_raises(lambda lib, x: lib.bincount(x), [np.array([1.0])], RuntimeError, "bincount")
+    compare_raises(lambda lib, x: lib.bincount(x), [np.array([True])], RuntimeError, "bincount")
     compare_raises(lambda lib, x, w: lib.bincount(x, w), [np.array([1, 2]), np.ones(3)],
                    RuntimeError, "bincount.*weights")
 
@@ -541,3 +542,13 @@ def test_kthvalue_median_large_rows():
 def test_cummax_large_gradient_adds_up():
     x = ints((3, 500, 4), high=20).astype(np.float64)
     compare(lambda lib, x: (lib.cummax(x, 1), lib.cummin(x, 0), lib.cummax(x, -1)), [x])
+
+
+def test_quantile_gradient_in_q():
+    """torch's quantile is differentiable in q (linear interpolation): dq = step · (n − 1)."""
+    x = np.array([[1.0, 4.0, 2.0, 8.0, 3.0], [NAN, 1.0, 0.5, 2.0, NAN], [NAN] * 5])
+    q = np.array([0.3, 0.6, 0.0, 1.0])
+    compare(lambda lib, x, q: (lib.quantile(x, q, 1), lib.nanquantile(x, q, 1, True),
+                               lib.quantile(x[:1], q)), [x, q])
+    compare(lambda lib, x, q: lib.quantile(x, q, dim=0, interpolation="nearest"), [x[:2], q])
+    compare(lambda lib, x, q: lib.nanquantile(x, q), [x, np.array(0.45)])
