@@ -27,6 +27,7 @@ from deepgrad.ops.activation_extra import (  # noqa: F401
     leaky_relu_,
     logsigmoid,
     mish,
+    native_channel_shuffle,
     prelu,
     relu_,
     rrelu,
@@ -124,6 +125,7 @@ from deepgrad.ops.pool_extra import (  # noqa: F401
     adaptive_max_pool2d_with_indices,
     lp_pool1d,
     lp_pool2d,
+    lp_pool3d,
     max_pool1d_with_indices,
     max_pool2d_with_indices,
 )

@@ -29,8 +29,8 @@ from deepgrad.tensor import Tensor, _wrap_dim
 __all__ = ["logsigmoid", "hardsigmoid", "hardswish", "selu", "celu", "mish", "softsign",
            "softmin", "glu", "prelu", "rrelu", "threshold", "hardshrink", "softshrink",
            "tanhshrink", "gumbel_softmax", "feature_alpha_dropout", "channel_shuffle",
-           "relu_", "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_", "rrelu_",
-           "threshold_"]
+           "native_channel_shuffle", "relu_", "elu_", "leaky_relu_", "hardtanh_", "celu_",
+           "selu_", "rrelu_", "threshold_"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -325,6 +325,9 @@ def channel_shuffle(input, groups):
     n, rest = input.shape[0], tuple(input.shape[2:])
     grouped = input.reshape((n, groups, channels // groups) + rest)
     return grouped.transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 # ----- in-place spellings (F.relu_ ...) ----------------------------------------------------------

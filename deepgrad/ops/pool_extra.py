@@ -7,10 +7,11 @@ LP pooling: out = (Σ_window x^p)^(1/p), computed as PyTorch does from the avera
 
 from deepgrad.ops import activation as A
 from deepgrad.ops import elementwise as E
-from deepgrad.ops import pool
+from deepgrad.ops import pool, pool3d
 
-__all__ = ["lp_pool1d", "lp_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices"]
 
 
 def _pair(value):
@@ -34,6 +35,13 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     kh, kw = _pair(kernel_size)
     out = pool.avg_pool2d(E.pow(input, norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, kh * kw, norm_type)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(Σ x^p)^(1/p) over sliding KD×KH×KW windows of (N, C, D, H, W)."""
+    kd, kh, kw = pool3d._triple(kernel_size, "kernel_size", "lp_pool3d")
+    out = pool3d.avg_pool3d(E.pow(input, norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, kd * kh * kw, norm_type)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,

@@ -1038,3 +1038,79 @@ def test_pool3d_errors_and_modules():
     pooled, index = nn.MaxPool3d(2, return_indices=True)(x)
     restored = unpool(pooled, index).numpy()
     assert restored.shape == (1, 1, 4, 4, 4) and restored.max() == 63 and (restored > 0).sum() == 8
+
+
+# ----- LPPool3d, AdaptiveLogSoftmaxWithLoss, DataParallel, SyncBatchNorm -------------------------
+def test_lp_pool3d():
+    x = np.random.default_rng(0).uniform(0.1, 2.0, (2, 3, 5, 6, 4))
+    compare(lambda lib, x: F(lib).lp_pool3d(x, 2.0, (2, 3, 2), stride=1), [x])
+    compare(lambda lib, x: NN(lib).LPPool3d(3, 2, ceil_mode=True)(x), [x])
+    assert repr(nn.LPPool3d(2, 3)) == repr(torch.nn.LPPool3d(2, 3))
+    compare(lambda lib, x: F(lib).native_channel_shuffle(x, 3), [(2, 6, 2)], grad=False)
+
+
+def _asm_pair(head_bias):
+    ours = nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 9, 15], div_value=2.0, head_bias=head_bias)
+    theirs = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 9, 15], div_value=2.0,
+                                                 head_bias=head_bias)
+    ours.double()
+    theirs.double()
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    return ours, theirs
+
+
+@pytest.mark.parametrize("head_bias", [False, True])
+def test_adaptive_log_softmax_with_loss(head_bias):
+    ours, theirs = _asm_pair(head_bias)
+    x = rng.standard_normal((12, 16))
+    target = np.array([0, 3, 4, 8, 9, 14, 15, 19, 2, 12, 17, 5])
+    dx, tx = deepgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    do, to = ours(dx, deepgrad.tensor(target)), theirs(tx, torch.tensor(target))
+    np.testing.assert_allclose(do.output.detach().numpy(), to.output.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(do.loss.item(), to.loss.item(), atol=1e-12)
+    do.loss.backward()
+    to.loss.backward()
+    np.testing.assert_allclose(dx.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+    th_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        if p.numel():
+            np.testing.assert_allclose(p.grad.numpy(), th_params[name].grad.numpy(), atol=1e-12,
+                                       err_msg=name)
+    np.testing.assert_allclose(ours.log_prob(deepgrad.tensor(x)).detach().numpy(),
+                               theirs.log_prob(torch.tensor(x)).detach().numpy(), atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(deepgrad.tensor(x)).numpy(),
+                                  theirs.predict(torch.tensor(x)).numpy())
+    single = ours(deepgrad.tensor(x[0]), deepgrad.tensor(np.array(7)))
+    assert single.output.shape == ()
+
+
+def test_adaptive_log_softmax_errors():
+    with pytest.raises(ValueError, match="cutoffs should be a sequence of unique"):
+        nn.AdaptiveLogSoftmaxWithLoss(8, 10, [5, 3])
+    layer = nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3])
+    with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 9\]"):
+        layer(deepgrad.randn(2, 8), deepgrad.tensor([1, 12]))
+
+
+def test_data_parallel_is_a_transparent_wrapper():
+    inner = nn.Linear(4, 3)
+    wrapped = nn.DataParallel(inner)
+    assert repr(wrapped) == repr(torch.nn.DataParallel(torch.nn.Linear(4, 3)))
+    assert list(wrapped.state_dict()) == ["module.weight", "module.bias"]
+    x = deepgrad.randn(5, 4)
+    np.testing.assert_array_equal(wrapped(x).detach().numpy(), inner(x).detach().numpy())
+    assert wrapped.module is inner and wrapped.device_ids == []
+
+
+def test_sync_batch_norm():
+    x = rng.standard_normal((4, 3, 2, 5, 2))
+    check_module(nn.SyncBatchNorm(3), torch.nn.SyncBatchNorm(3), x)
+    model = nn.Sequential(nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3))
+    bn = model[1]
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert type(converted[1]) is nn.SyncBatchNorm and converted[1].weight is bn.weight
+    assert converted[1].running_mean is bn.running_mean
+    th = torch.nn.SyncBatchNorm.convert_sync_batchnorm(torch.nn.Sequential(
+        torch.nn.Conv2d(2, 3, 1), torch.nn.BatchNorm2d(3)))
+    assert repr(converted) == repr(th) and list(converted.state_dict()) == list(th.state_dict())

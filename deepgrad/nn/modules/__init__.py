@@ -53,6 +53,8 @@ from deepgrad.nn.modules.transformer import __all__ as _transformer_all  # noqa:
 __all__ += _transformer_all
 
 # nn-api: more activations, losses, padding, distances, lazy and misc layers
+from deepgrad.nn.modules.adaptive import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.adaptive import __all__ as _adaptive_all  # noqa: E402
 from deepgrad.nn.modules.channelshuffle import *  # noqa: F401,F403,E402
 from deepgrad.nn.modules.channelshuffle import __all__ as _channelshuffle_all  # noqa: E402
 from deepgrad.nn.modules.distance import *  # noqa: F401,F403,E402
@@ -63,5 +65,8 @@ from deepgrad.nn.modules.lazy import *  # noqa: F401,F403,E402
 from deepgrad.nn.modules.lazy import __all__ as _lazy_all  # noqa: E402
 from deepgrad.nn.modules.padding import *  # noqa: F401,F403,E402
 from deepgrad.nn.modules.padding import __all__ as _padding_all  # noqa: E402
+from deepgrad.nn.modules.parallel import *  # noqa: F401,F403,E402
+from deepgrad.nn.modules.parallel import __all__ as _parallel_all  # noqa: E402
 
 __all__ += _channelshuffle_all + _distance_all + _fold_all + _lazy_all + _padding_all
+__all__ += _adaptive_all + _parallel_all

@@ -4,11 +4,11 @@
 from deepgrad.nn.module import Module
 from deepgrad.ops import pool as pool_ops
 from deepgrad.ops import pool3d
-from deepgrad.ops.pool_extra import lp_pool1d, lp_pool2d
+from deepgrad.ops.pool_extra import lp_pool1d, lp_pool2d, lp_pool3d
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
-           "MaxUnpool2d", "LPPool1d", "LPPool2d", "MaxPool3d", "AvgPool3d",
+           "MaxUnpool2d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool3d", "AvgPool3d",
            "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d"]
 
 
@@ -193,6 +193,14 @@ class LPPool2d(_LPPoolNd):
 
     def forward(self, input):
         return lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
+                         self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling (Σ x^p)^(1/p) over KD×KH×KW windows of (N, C, D, H, W)."""
+
+    def forward(self, input):
+        return lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
                          self.ceil_mode)
 
 
