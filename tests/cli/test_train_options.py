@@ -116,19 +116,26 @@ def test_train_a_resnet_with_augmentation(tmp_path, capsys):
     assert (tmp_path / "r" / "model.safetensors").exists()
 
 
-# issue 4's small-ResNet run, the command recorded in benchmarks/RESULTS.md (2026-12-02): it
-# reaches 91.92%, NOT the issue's 93% bar -- 8 epochs are too few for this 78k-parameter net
-# (its augmented train accuracy, 91.9%, is no higher than the test accuracy)
-RESNET8_FASHION_MNIST = ["train", "resnet8", "--dataset", "fashion-mnist", "--epochs", "8",
-                         "--batch-size", "128", "--optimizer", "sgd", "--lr", "0.2",
-                         "--momentum", "0.9", "--weight-decay", "5e-4", "--scheduler",
-                         "onecycle", "--augment", "crop,flip", "--val-split", "0"]
+# issue 4's small-ResNet runs, the commands recorded in benchmarks/RESULTS.md (2026-12-02):
+# resnet8 for 8 epochs reaches 91.92% (too few epochs for its 78k parameters: its augmented
+# train accuracy, 91.9%, is no higher than the test accuracy); resnet14 for 14 epochs reaches
+# 93.60%, issue 4's >= 93% bar
+SMALL_RESNET_RECIPE = ["--dataset", "fashion-mnist", "--batch-size", "128", "--optimizer", "sgd",
+                       "--lr", "0.2", "--momentum", "0.9", "--weight-decay", "5e-4",
+                       "--scheduler", "onecycle", "--augment", "crop,flip", "--val-split", "0"]
+RESNET8_FASHION_MNIST = ["train", "resnet8", "--epochs", "8"] + SMALL_RESNET_RECIPE
+RESNET14_FASHION_MNIST = ["train", "resnet14", "--epochs", "14"] + SMALL_RESNET_RECIPE
 
 
-@pytest.mark.slow  # 67 min on one shared core under load 4-9; ~35 min on a quiet core
-def test_resnet8_fashion_mnist_8_epochs(tmp_path, capsys):
+# resnet8: 67 min on one shared core under load 4-9, ~25 min on 2 quiet cores;
+# resnet14: 70 min on 2 cores (epochs 2-14 at 250-380 s, under load)
+@pytest.mark.slow
+@pytest.mark.parametrize("command, at_least", [(RESNET8_FASHION_MNIST, 0.915),  # measured 0.9192
+                                               (RESNET14_FASHION_MNIST, 0.93)],  # measured 0.9360
+                         ids=["resnet8-8-epochs", "resnet14-14-epochs"])
+def test_small_resnet_on_fashion_mnist(command, at_least, tmp_path, capsys):
     if not os.path.isdir("/usr/share/datasets/fashion-mnist"):
         pytest.skip("Fashion-MNIST files not installed")
-    assert main(RESNET8_FASHION_MNIST + ["--out", str(tmp_path), "-q", "--no-plot"]) == 0
+    assert main(command + ["--out", str(tmp_path), "-q", "--no-plot"]) == 0
     accuracy = float(capsys.readouterr().out.split("test accuracy: ")[1].split()[0])
-    assert accuracy >= 0.915  # measured 0.9192 at seed 0
+    assert accuracy >= at_least
