@@ -213,6 +213,7 @@ from deepgrad.ops.pointwise import (
     greater_equal,
     heaviside,
     hypot,
+    i0,
     isneginf,
     isposinf,
     isreal,

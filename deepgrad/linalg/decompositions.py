@@ -29,6 +29,11 @@ from deepgrad.linalg.inverses import _tolerance, solve
 from deepgrad.ops.linalg import matmul
 from deepgrad.tensor import Tensor
 
+__all__ = [
+    "cholesky", "cholesky_ex", "cholesky_inverse", "cholesky_solve", "eigh", "eigvalsh",
+    "legacy_svd", "matrix_rank", "qr", "svd", "svdvals",
+]
+
 linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
 linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])

@@ -28,6 +28,11 @@ from deepgrad.ops._util import unbroadcast
 from deepgrad.ops.linalg import matmul
 from deepgrad.tensor import Tensor
 
+__all__ = [
+    "det", "inv", "inv_ex", "logdet", "lstsq", "matrix_exp", "matrix_power", "pinv", "slogdet",
+    "solve", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve",
+]
+
 linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])

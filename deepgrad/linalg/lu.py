@@ -24,6 +24,10 @@ from deepgrad.ops import index, shape
 from deepgrad.ops.linalg import matmul
 from deepgrad.tensor import Tensor
 
+__all__ = [
+    "lu", "lu_factor", "lu_factor_ex", "lu_solve", "lu_unpack",
+]
+
 linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
 linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 linalg_lu = namedtuple("linalg_lu", ["P", "L", "U"])

@@ -16,6 +16,10 @@ from deepgrad.ops import elementwise, reduce, shape
 from deepgrad.ops._util import normalize_dims
 from deepgrad.tensor import Tensor, _wrap_dim
 
+__all__ = [
+    "cond", "matrix_norm", "norm", "vector_norm",
+]
+
 
 def _cast(op, x, dtype):
     check_float(op, x)

@@ -32,7 +32,7 @@ __all__ = [
     "chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "corrcoef", "cov", "cross",
     "det", "diag", "diag_embed", "diagflat", "diagonal", "dist", "frobenius_norm", "ger", "inner",
     "inverse", "kron", "logdet", "lu", "lu_solve", "lu_unpack", "matrix_exp", "matrix_power",
-    "multi_dot", "mv", "nuclear_norm", "pinverse", "qr", "slogdet", "svd", "tensordot", "trace",
+    "mv", "nuclear_norm", "pinverse", "qr", "slogdet", "svd", "tensordot", "trace",
     "triangular_solve", "tril_indices", "triu_indices", "vander", "vdot",
 ]
 

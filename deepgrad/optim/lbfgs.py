@@ -1,8 +1,6 @@
 """L-BFGS: a quasi-Newton method that keeps the last few steps to approximate the inverse
 Hessian (Nocedal, 1980; PyTorch's port of minFunc)."""
 
-import math
-
 import numpy as np
 
 from deepgrad.optim.optimizer import Optimizer, _to_scalar
@@ -21,7 +19,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 ** 2 - g1 * g2
     if d2_square >= 0:
-        d2 = math.sqrt(d2_square)
+        d2 = np.sqrt(d2_square)
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
@@ -35,11 +33,11 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     """A step t along d meeting the strong Wolfe conditions (sufficient decrease
     f(x + t d) ≤ f + c₁ t gᵀd, curvature |∇f(x + t d)ᵀd| ≤ c₂ |gᵀd|): bracket, then zoom
     by cubic interpolation. Returns (f_new, g_new, t, evaluations)."""
-    d_norm = float(np.abs(d).max())
+    d_norm = np.abs(d).max()
     g = g.copy()
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
-    gtd_new = float(g_new @ d)
+    gtd_new = g_new @ d
 
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
@@ -66,7 +64,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
         t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.copy(), gtd_new
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = float(g_new @ d)
+        gtd_new = g_new @ d
         ls_iter += 1
 
     if ls_iter == max_ls:  # reached the maximum number of iterations
@@ -96,7 +94,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = float(g_new @ d)
+        gtd_new = g_new @ d
         ls_iter += 1
 
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
@@ -117,11 +115,11 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 
 def _number(value):
-    """A state scalar as a Python number (a loaded state may hold 0-d arrays or Tensors)."""
+    """A state scalar as a NumPy scalar (a loaded state may hold 0-d arrays or Tensors)."""
     if isinstance(value, Tensor):
         value = value._data
     if isinstance(value, np.ndarray):
-        return value.item()
+        return value[()]
     return value
 
 
@@ -148,7 +146,9 @@ class LBFGS(Optimizer):
     tolerance_change, or after ``max_eval`` evaluations of the closure.
 
     Only one parameter group; the closure must zero the gradients, compute the loss, call
-    ``backward()`` and return the loss. The state (of the first parameter, as in PyTorch)
+    ``backward()`` and return the loss. The scalars (gᵀd, sᵀy, t...) are NumPy scalars of the
+    parameters' dtype, as PyTorch's are 0-d tensors: float32 parameters get float32 line-search
+    arithmetic, as in PyTorch. The state (of the first parameter, as in PyTorch)
     holds ``func_evals``, ``n_iter``, the direction ``d``, step ``t``, the history
     ``old_dirs`` (y), ``old_stps`` (s), ``ro`` (1/yᵀs), ``H_diag``, ``prev_flat_grad`` and
     ``prev_loss``.
@@ -285,7 +285,7 @@ class LBFGS(Optimizer):
             else:
                 y = flat_grad - prev_flat_grad
                 s = d * t
-                ys = float(y @ s)
+                ys = y @ s
                 if ys > 1e-10:  # keep the pair only if the curvature is positive
                     if len(old_dirs) == history_size:
                         old_dirs.pop(0)
@@ -294,7 +294,7 @@ class LBFGS(Optimizer):
                     old_dirs.append(y)
                     old_stps.append(s)
                     ro.append(1.0 / ys)
-                    H_diag = ys / float(y @ y)
+                    H_diag = ys / (y @ y)
                 num_old = len(old_dirs)
                 if "al" not in state:
                     state["al"] = [None] * history_size
@@ -302,11 +302,11 @@ class LBFGS(Optimizer):
                 # the two-loop recursion: d = -H g
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
-                    al[i] = float(old_stps[i] @ q) * ro[i]
+                    al[i] = (old_stps[i] @ q) * ro[i]
                     q -= al[i] * old_dirs[i]
                 d = r = q * H_diag
                 for i in range(num_old):
-                    be_i = float(old_dirs[i] @ r) * ro[i]
+                    be_i = (old_dirs[i] @ r) * ro[i]
                     r += (al[i] - be_i) * old_stps[i]
                 state["al"] = al
 
@@ -318,10 +318,10 @@ class LBFGS(Optimizer):
 
             # the step size
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr
+                t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
             else:
                 t = lr
-            gtd = float(flat_grad @ d)  # the directional derivative
+            gtd = flat_grad @ d  # the directional derivative
             if gtd > -tolerance_change:
                 break
 

@@ -376,3 +376,14 @@ def test_outer_promotes_and_checks_dims():
                    "outer: Expected 1-D argument self, but got 2-D")
     compare_raises(lambda lib, a, b: lib.ger(a, b), [(2,), ()], RuntimeError,
                    "outer: Expected 1-D argument vec2, but got 0-D")
+
+
+def test_public_names_are_torch_names():
+    from deepgrad.ops import matrix
+
+    for name in matrix.__all__:
+        assert hasattr(torch, name), name
+        assert getattr(deepgrad, name) is getattr(matrix, name), name
+    for name in matrix.TENSOR_METHODS:
+        assert hasattr(torch.Tensor, name), name
+        assert hasattr(deepgrad.Tensor, name), name
