@@ -584,28 +584,3 @@ def test_global_step_hooks_like_torch():
 def test_repr_like_torch(name):
     assert repr(getattr(optim, name)([_param(deepgrad)], lr=0.5)) == \
         repr(getattr(torch.optim, name)([_param(torch)], lr=0.5))
-
-
-@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
-def test_lbfgs_float32_follows_torch(line_search_fn):
-    """float32 parameters: the line search's scalars are float32 as torch's 0-d tensors are,
-    so both take the same steps (a float64 line search ends ~1e-4 away)."""
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((64, 10)).astype(np.float32)
-    y = rng.standard_normal((64, 1)).astype(np.float32)
-    weights = [rng.standard_normal((1, 10)).astype(np.float32), np.zeros(1, np.float32)]
-
-    def loss_fn(lib, params):  # least squares: well conditioned, so float32 rounding stays put
-        w, b = params
-        return ((lib.tensor(x) @ w.T + b - lib.tensor(y)) ** 2).mean()
-
-    # short steps, compared before the minimum is reached (there float32 noise takes over)
-    kwargs = {"line_search_fn": line_search_fn, "max_iter": 3, "history_size": 2, "lr": 0.5}
-    dg_p, th_p, dg_opt, th_opt = _lbfgs_pair(kwargs, weights)
-    for step in range(3):
-        dg_opt.step(_closure(deepgrad, dg_opt, dg_p, loss_fn, []))
-        th_opt.step(_closure(torch, th_opt, th_p, loss_fn, []))
-        for a, b in zip(dg_p, th_p):
-            assert a.dtype == np.float32
-            np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=1e-5, atol=1e-6,
-                                       err_msg=f"step {step}")
