@@ -296,12 +296,12 @@ class LSTMLayer(_LayerBase):
         H = K.shape[2]
         dy, dh_n, dc_n = self._output_grads(grad, T, B, P, [(B, P), (B, H)])
         f = A[1]
-        w_hh4 = self.w_hh.reshape(4, H, P)
-        # dL/d(pre-activations), gate-major like M; M stays intact for a second backward
-        dA = _POOL.take(M.shape, M.dtype, zero=self.packed)  # rows past an end take no part
+        # dL/d(pre-activations), time-major (T, B, 4H) in torch's gate order, so each step's
+        # dh_prev and every weight gradient below are single GEMMs against the (4H, ·)
+        # weights; M stays intact for a second backward
+        dA = _POOL.take((T, B, 4, H), M.dtype, zero=self.packed)  # rows past an end: no part
         dh, dc = dh_n.copy(), dc_n.copy()
         tmp = np.empty((B, H), dtype=A.dtype)
-        dh4 = np.empty((4, B, P), dtype=A.dtype)
         proj = self.R is not None
         if proj:
             DH = np.zeros((T, B, P), dtype=A.dtype)
@@ -316,32 +316,31 @@ class LSTMLayer(_LayerBase):
             dck = dc[:bs]
             np.multiply(d, K[k, :bs], out=tmp[:bs])
             dck += tmp[:bs]  # dc += dh ⊙ o ⊙ (1 − tanh²c)
-            dAk = dA[:, k, :bs]
-            np.multiply(dck, M[:3, k, :bs], out=dAk[:3])  # di, df, dg_pre
-            np.multiply(d, M[3, k, :bs], out=dAk[3])  # do_pre = dh tanh c σ'(o)
+            dAk = dA[k, :bs]  # (bs, 4, H)
+            gates = dAk.transpose(1, 0, 2)  # (4, bs, H) view, M's layout
+            np.multiply(dck, M[:3, k, :bs], out=gates[:3])  # di, df, dg_pre
+            np.multiply(d, M[3, k, :bs], out=gates[3])  # do_pre = dh tanh c σ'(o)
             dck *= f[k, :bs]
-            np.matmul(dAk, w_hh4, out=dh4[:, :bs])  # dh_prev = Σ_gates dA_gate W_hh,gate
-            np.add.reduce(dh4[:, :bs], axis=0, out=dh[:bs])
-        dA3 = dA.reshape(4, T * B, H)
-        dA3T = dA3.transpose(0, 2, 1)
+            np.matmul(dAk.reshape(bs, 4 * H), self.w_hh, out=dh[:bs])  # dh_prev = dA W_hh
+        dA2 = dA.reshape(T * B, 4 * H)
+        dA2T = dA2.T
         x2 = self.x2
         dx = None
         if self.needs_input_grad[0]:
-            dx4 = np.matmul(dA3, self.w_ih.reshape(4, H, -1))  # (4, T·B, I)
-            dx = np.add.reduce(dx4, axis=0).reshape(self.shape)
+            dx = np.matmul(dA2, self.w_ih).reshape(self.shape)
             if self.reverse:
                 dx = dx[::-1]
             if self.batch_first[0]:
                 dx = dx.swapaxes(0, 1)
-        dw_ih = np.matmul(dA3T, x2).reshape(4 * H, -1)
-        dw_hh = np.matmul(dA3T, S[:-1].reshape(T * B, P)).reshape(4 * H, P)
+        dw_ih = np.matmul(dA2T, x2)
+        dw_hh = np.matmul(dA2T, S[:-1].reshape(T * B, P))
         dw_hr = None
         if proj and self.needs_input_grad[7]:
             dw_hr = DH.reshape(T * B, P).T @ self.R.reshape(T * B, H)
         if not self.has_bias:
             _POOL.give(dA)
             return dx, dh, dc, dw_ih, dw_hh, None, None, dw_hr
-        db = np.matmul(_ones(T * B, dA.dtype), dA3).reshape(4 * H)
+        db = np.matmul(_ones(T * B, dA.dtype), dA2)
         _POOL.give(dA)
         return dx, dh, dc, dw_ih, dw_hh, db, db.copy(), dw_hr
 
