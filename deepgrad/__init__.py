@@ -467,3 +467,6 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_SUBPACKAGES) | set(_LAZY_NAMES))
+
+
+_SUBPACKAGES += ("distributions",)  # missing-api: deepgrad.distributions (torch's names), lazy

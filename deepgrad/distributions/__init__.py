@@ -1,0 +1,25 @@
+"""Probability distributions (PyTorch's ``torch.distributions``).
+
+Each distribution has ``sample``/``rsample`` (draws from deepgrad's global generator, so
+``deepgrad.manual_seed`` makes them reproducible), ``log_prob``, ``entropy``, ``mean``,
+``variance``; ``kl_divergence`` gives closed-form KL divergences. ``log_prob``, ``entropy``,
+``kl_divergence`` and ``rsample`` are built from differentiable ops, so gradients reach the
+parameters (the VAE's reparameterization trick, policy gradients).
+"""
+
+from deepgrad.distributions import constraints
+from deepgrad.distributions.bernoulli import Bernoulli
+from deepgrad.distributions.categorical import Categorical, OneHotCategorical
+from deepgrad.distributions.distribution import Distribution
+from deepgrad.distributions.gamma import Beta, Dirichlet, Exponential, Gamma
+from deepgrad.distributions.independent import Independent
+from deepgrad.distributions.kl import kl_divergence, register_kl
+from deepgrad.distributions.multivariate_normal import MultivariateNormal
+from deepgrad.distributions.normal import Normal
+from deepgrad.distributions.uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma",
+    "Independent", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
+    "constraints", "kl_divergence", "register_kl",
+]
