@@ -41,6 +41,15 @@ def _same_dtype(a, b, op):
                                f"{a.dtype} and {b.dtype}")
 
 
+def _rows_matmul(a, b):
+    """``a @ b`` for a stacked ``a`` (..., n, k) and a matrix ``b`` (k, m) as ONE GEMM over
+    all rows: NumPy's matmul would call BLAS once per leading index (measured on
+    (32, 35, 128) @ (128, 100): 690 µs stacked, 410 µs folded)."""
+    if a.ndim > 2 and b.ndim == 2:
+        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + b.shape[1:])
+    return np.matmul(a, b)
+
+
 class MatMul(Function):
     __slots__ = ("a", "b")
 
@@ -50,7 +59,7 @@ class MatMul(Function):
             _same_dtype(a, b, "matmul")
         self.a, self.b = a, b
         try:
-            return np.matmul(a, b)
+            return _rows_matmul(a, b)
         except ValueError:
             _check_matmul(a, b)
             raise
@@ -69,7 +78,7 @@ class MatMul(Function):
         if b.ndim == 1:
             g2 = np.expand_dims(g2, -1)
         if self.needs_input_grad[0]:
-            grad_a = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            grad_a = _rows_matmul(g2, np.swapaxes(b2, -1, -2))
             grad_a = unbroadcast(grad_a, a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
             if a2.ndim > 2 and b2.ndim == 2:
@@ -96,7 +105,7 @@ class Linear(Function):
                 f"{weight.shape[-1]})")
         if x.dtype != weight.dtype:
             _same_dtype(x, weight, "linear")
-        out = x @ weight.T
+        out = _rows_matmul(x, weight.T)
         if bias is not None:
             try:
                 out += bias
@@ -110,7 +119,7 @@ class Linear(Function):
         x, weight = self.x, self.weight
         grad_x = grad_w = grad_b = None
         if self.needs_input_grad[0]:
-            grad_x = grad @ weight
+            grad_x = _rows_matmul(grad, weight)
         if self.needs_input_grad[1]:
             if grad.ndim > 2:
                 grad_w = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
