@@ -104,3 +104,25 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = np.broadcast_to(g, x.shape)
         result.append(Tensor._from_op(np.array(g, dtype=x.dtype), None))
     return tuple(result)
+
+
+# missing-api: anomaly mode, gradgradcheck, autograd.functional (lazy: jacobian/hessian...)
+from deepgrad.autograd import anomaly_mode  # noqa: E402
+from deepgrad.autograd.anomaly_mode import (  # noqa: E402
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
+from deepgrad.autograd.gradcheck import GradcheckError, gradgradcheck  # noqa: E402
+
+__all__ += ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+            "is_anomaly_check_nan_enabled", "gradgradcheck", "functional"]
+
+
+def __getattr__(name):
+    if name == "functional":
+        import importlib
+
+        return importlib.import_module("deepgrad.autograd.functional")
+    raise AttributeError(f"module 'deepgrad.autograd' has no attribute {name!r}")

@@ -8,6 +8,7 @@ a node runs once all of them have, then releases what its forward saved.
 import numpy as np
 
 from deepgrad.autograd import function as _function
+from deepgrad.autograd.anomaly_mode import AnomalyMode
 from deepgrad.autograd.grad_mode import GradMode
 
 FREED_GRAPH = (
@@ -96,6 +97,15 @@ def _deliver_to_leaf(leaf, grad, owned, capture):
         leaf.grad._data = total if type(total) is np.ndarray else np.asarray(total)
 
 
+def _check_nan(node, input_grads):
+    """Anomaly mode: raise naming ``node`` if its backward returned a NaN gradient."""
+    from deepgrad.autograd.anomaly_mode import nan_error
+
+    for index, input_grad in enumerate(input_grads):
+        if input_grad is not None and np.isnan(input_grad).any():
+            raise nan_error(node, index)
+
+
 def run_backward(outputs, grads, retain_graph=False, capture=None):
     """Propagate ``grads`` (arrays) from ``outputs`` (Tensors) to the leaves.
 
@@ -128,6 +138,7 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
         if leaf.requires_grad:
             _deliver_to_leaf(leaf, grad, owned, capture)
 
+    check_nan = AnomalyMode.enabled and AnomalyMode.check_nan  # read once: free when off
     previous_mode = GradMode.enabled
     GradMode.enabled = False  # backward functions work on arrays; nothing here is recorded
     try:
@@ -150,6 +161,8 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
             input_grads = node.backward(grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if check_nan:
+                _check_nan(node, input_grads)
             if not retain_graph:
                 node.release()
             for parent, wants, input_grad in zip(parents, needs, input_grads):
