@@ -27,14 +27,14 @@ carry their state unchanged and output zeros. Results equal PyTorch's packed res
 
 Implementation notes. The LSTM uses σ(a) = 1/(1 + e^(−a)) and tanh(a) = 2σ(2a) − 1 with its
 rows pre-scaled by −1 (σ gates) and −2 (the g gate), so that one ``exp``, one add and one
-reciprocal over the contiguous (B, 4H) block give all four gates of a step (NumPy's ``exp``
+reciprocal over the contiguous (4H, B) block of a step give all four gates (NumPy's ``exp``
 costs about half its ``tanh``); the GRU does the same for its r and z rows (n needs r first,
 so it has its own ``tanh``). The LSTM keeps PyTorch's gate order (i, f, g, o): the three
 gates multiplied by dL/dc are contiguous in backward, and σ' is formed over the whole block
-(its g part then overwritten), so no weight or gradient needs reordering. When a node is
-recorded, each step also forms its backward factors
-(everything that does not depend on dL/dh) while its gates are in cache, so that backward
-does one multiply or two per step besides its GEMM.
+(its g part then overwritten), so no weight or gradient needs reordering. The LSTM works
+feature-major (see ``LSTMLayer``); the RNN and GRU batch-major, each step forming its
+backward factors (everything that does not depend on dL/dh) while its gates are in cache, so
+that backward does one multiply or two per step besides its GEMM.
 """
 
 import numpy as np
