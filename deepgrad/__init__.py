@@ -470,3 +470,5 @@ def __dir__():
 
 
 _SUBPACKAGES += ("distributions",)  # missing-api: deepgrad.distributions (torch's names), lazy
+_LAZY_NAMES.update({name: "backend.threads" for name in (  # missing-api: BLAS threads, lazy
+    "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads")})
