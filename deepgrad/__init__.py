@@ -472,3 +472,8 @@ def __dir__():
 _SUBPACKAGES += ("distributions",)  # missing-api: deepgrad.distributions (torch's names), lazy
 _LAZY_NAMES.update({name: "backend.threads" for name in (  # missing-api: BLAS threads, lazy
     "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads")})
+_SUBPACKAGES += ("cuda", "backends")  # missing-api: torch.cuda / torch.backends stand-ins, lazy
+_LAZY_NAMES.update({name: "backends._runtime" for name in (  # missing-api: no-op runtime flags
+    "compile", "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
+    "get_float32_matmul_precision")})
