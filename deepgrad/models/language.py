@@ -144,7 +144,7 @@ class CharTransformer(_Generator, nn.Module):
                                                kind=positions, batch_first=True)
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
                                            batch_first=True, norm_first=True)
-        self.encoder = nn.TransformerEncoder(layer, num_layers)
+        self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)  # pre-norm
         self.norm = nn.LayerNorm(d_model)
         self.decoder = nn.Linear(d_model, vocab_size)
 

@@ -139,3 +139,46 @@ def test_mha_float_key_padding_and_3d_attn_mask():
     kpm = np.where(_padding(B, L, [3, 2]), -np.inf, 0.0)
     _compare(ours, theirs, [x, x, x], dict(attn_mask=attn_mask, key_padding_mask=kpm),
              tuple_out=True)
+
+
+@pytest.mark.parametrize("padding", [[4, 2, 3], [4, 4, 4]])
+def test_encoder_inference_zeroes_padding_like_torch_nested_path(padding):
+    """Eval + no_grad + key padding mask: PyTorch's nested-tensor path returns zeros at padded
+    positions (then the final norm); with grad recording or in training it does not."""
+    torch.manual_seed(0)
+    theirs = torch.nn.TransformerEncoder(
+        torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2,
+        norm=torch.nn.LayerNorm(8)).double().eval()
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2,
+                                 norm=nn.LayerNorm(8)).double().eval()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(5).standard_normal((3, 4, 8))
+    pad = _padding(3, 4, padding)
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(pad)).numpy()
+    with dg.no_grad():
+        got = ours(dg.tensor(x), src_key_padding_mask=dg.tensor(pad)).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-10)
+    recorded = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(pad)).detach().numpy()
+    np.testing.assert_allclose(ours(dg.tensor(x), src_key_padding_mask=dg.tensor(pad))
+                               .detach().numpy(), recorded, atol=1e-10)
+    not_left_aligned = pad[:, ::-1].copy()  # padding at the start: no nested path in torch
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x),
+                          src_key_padding_mask=torch.tensor(not_left_aligned)).numpy()
+    with dg.no_grad():
+        got = ours(dg.tensor(x), src_key_padding_mask=dg.tensor(not_left_aligned)).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-10)
+
+
+def test_encoder_nested_tensor_flags_and_factory_dtype():
+    with pytest.warns(UserWarning, match="batch_first was not True"):
+        encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 1)
+    assert encoder.use_nested_tensor is False and encoder.enable_nested_tensor is True
+    assert nn.TransformerEncoderLayer(8, 2, activation="gelu").activation_relu_or_gelu == 2
+    assert nn.TransformerEncoderLayer(8, 2, activation=nn.ReLU()).activation_relu_or_gelu == 1
+    assert nn.TransformerEncoderLayer(8, 2, activation=dg.tanh).activation_relu_or_gelu == 0
+    layer = nn.TransformerDecoderLayer(8, 2, 16, dtype=dg.float64)
+    assert {p.dtype for p in layer.parameters()} == {dg.float64}
+    model = nn.Transformer(8, 2, 1, 1, 16, dtype=dg.float64)
+    assert {p.dtype for p in model.parameters()} == {dg.float64}

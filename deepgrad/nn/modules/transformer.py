@@ -7,9 +7,11 @@ encoder's output ("memory") between self-attention and the feed-forward block.
 """
 
 import copy
+import warnings
 
 import numpy as np
 
+from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.nn import functional as F
 from deepgrad.nn.module import Module
 from deepgrad.nn.modules.attention import MultiheadAttention
@@ -46,17 +48,24 @@ class TransformerEncoderLayer(_FeedForwardMixin, Module):
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
+        factory = dict(device=device, dtype=dtype)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+                                            batch_first=batch_first, **factory)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation)
+        # PyTorch's flag for its fused inference path: 1 relu, 2 gelu, 0 anything else
+        from deepgrad.nn.modules.activation import GELU, ReLU
+
+        act = self.activation
+        self.activation_relu_or_gelu = (1 if act is F.relu or isinstance(act, ReLU) else
+                                        2 if act is F.gelu or isinstance(act, GELU) else 0)
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
@@ -79,17 +88,18 @@ class TransformerDecoderLayer(_FeedForwardMixin, Module):
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
+        factory = dict(device=device, dtype=dtype)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first)
+                                            batch_first=batch_first, **factory)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+                                                 batch_first=batch_first, **factory)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.dropout3 = Dropout(dropout)
@@ -124,8 +134,38 @@ def _clones(module, n):
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
+def _why_no_nested_tensor(layer):
+    """PyTorch's reasons (in its order) why an encoder cannot take its nested-tensor path."""
+    if not isinstance(layer, TransformerEncoderLayer):
+        return "encoder_layer was not TransformerEncoderLayer"
+    attn = layer.self_attn
+    for failed, why in ((layer.norm_first, "norm_first was True"),
+                        (not attn.batch_first, "self_attn.batch_first was not True(use "
+                                               "batch_first for better inference performance)"),
+                        (not attn._qkv_same_embed_dim, "self_attn._qkv_same_embed_dim was not "
+                                                       "True"),
+                        (attn.in_proj_bias is None, "self_attn was passed bias=False"),
+                        (not layer.activation_relu_or_gelu, "activation_relu_or_gelu was not "
+                                                            "True"),
+                        (layer.norm1.eps != layer.norm2.eps, "norm1.eps was not equal to "
+                                                             "encoder_layer.norm2.eps"),
+                        (attn.num_heads % 2 == 1, "self_attn.num_heads is odd")):
+        if failed:
+            return f"encoder_layer.{why}"
+    return ""
+
+
 class TransformerEncoder(Module):
-    """``num_layers`` copies of ``encoder_layer`` in sequence, then an optional final norm."""
+    """``num_layers`` copies of ``encoder_layer`` in sequence, then an optional final norm.
+
+    Inference with a key padding mask follows PyTorch's nested-tensor path: when
+    ``enable_nested_tensor`` holds for the layer (post-norm, batch_first, relu/gelu, an even
+    number of heads, ...), the module is in eval mode, no gradient is being recorded, only
+    ``src_key_padding_mask`` is given and it pads at the end of each sequence, PyTorch drops
+    the padded positions and returns zeros there (before the final norm). The outputs at the
+    real positions are the same either way; deepgrad computes them with the mask and zeroes
+    the padded rows, so its results equal PyTorch's everywhere.
+    """
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
@@ -133,12 +173,40 @@ class TransformerEncoder(Module):
         self.layers = _clones(encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+        why = _why_no_nested_tensor(encoder_layer)
+        if enable_nested_tensor and why:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why}", stacklevel=2)
+        self.use_nested_tensor = enable_nested_tensor and not why
+
+    def _padded_rows(self, src, mask, src_key_padding_mask):
+        """The (B, T) positions PyTorch's nested-tensor path zeroes, or None when it is off."""
+        first = self.layers[0]
+        if (not self.use_nested_tensor or first.training or src.ndim != 3
+                or src_key_padding_mask is None or mask is not None):
+            return None
+        if GradMode.enabled and (src.requires_grad or any(
+                p.requires_grad for p in first.parameters())):
+            return None
+        padded = np.asarray(src_key_padding_mask._data if isinstance(src_key_padding_mask, Tensor)
+                            else src_key_padding_mask) != 0
+        if self.mask_check:  # the padding must sit at the end of every sequence
+            keep = ~padded
+            if not (keep[:, :1].all() and (keep[:, 1:] <= keep[:, :-1]).all()):
+                return None
+        return padded
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        padded = self._padded_rows(src, mask, src_key_padding_mask)
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                         is_causal=bool(is_causal))
+        if padded is not None and padded.any():
+            rows = padded if self.layers[0].self_attn.batch_first else padded.T
+            out = out.masked_fill(Tensor._from_op(rows[..., None], None), 0.0)
         return self.norm(out) if self.norm is not None else out
 
 
@@ -171,15 +239,16 @@ class Transformer(Module):
         super().__init__()
         from deepgrad.nn import init
 
+        factory = dict(device=device, dtype=dtype)
         options = dict(dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
                        layer_norm_eps=layer_norm_eps, batch_first=batch_first,
-                       norm_first=norm_first, bias=bias)
+                       norm_first=norm_first, bias=bias, **factory)
         self.encoder = custom_encoder or TransformerEncoder(
             TransformerEncoderLayer(d_model, nhead, **options), num_encoder_layers,
-            LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
         self.decoder = custom_decoder or TransformerDecoder(
             TransformerDecoderLayer(d_model, nhead, **options), num_decoder_layers,
-            LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
         self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
         for param in self.parameters():
             if param.ndim > 1:
