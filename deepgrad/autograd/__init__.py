@@ -120,6 +120,16 @@ __all__ += ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
             "is_anomaly_check_nan_enabled", "gradgradcheck", "functional"]
 
 
+# torch-style custom functions (ctx, static forward/backward) on top of deepgrad's own style
+from deepgrad.autograd.custom_function import (  # noqa: E402
+    Function,  # noqa: F811  (replaces the ops' base class here; a subclass of it)
+    FunctionCtx,
+    once_differentiable,
+)
+
+__all__ += ["FunctionCtx", "once_differentiable"]
+
+
 def __getattr__(name):
     if name == "functional":
         import importlib

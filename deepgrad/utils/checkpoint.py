@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from deepgrad.autograd import engine
+from deepgrad.autograd.custom_function import _split, join_outputs, link
 from deepgrad.autograd.function import Function
 from deepgrad.autograd.grad_mode import GradMode, enable_grad, no_grad
 
@@ -125,17 +126,6 @@ class CheckpointBackward(Function):
         return tuple(captured)
 
 
-def _split(grad, layout):
-    """The flat gradient of the node's output, cut back into each output's shape."""
-    if layout is None:
-        return [grad]
-    parts, start = [], 0
-    for shape, size in layout:
-        parts.append(grad[start:start + size].reshape(shape))
-        start += size
-    return parts
-
-
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default",
                debug=False, preserve_rng_state=True, **kwargs):
     """Run ``function(*args, **kwargs)`` keeping no activations; recompute them in backward.
@@ -196,35 +186,16 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     parents = tensors + extra
     if not any(p.requires_grad for p in parents):
         return result
-    if recorded:  # the same values, outside the recorded graph (which is then freed)
-        outputs = [Tensor._from_op(o._data, None) for o in outputs]
-    floats = [o for o in outputs if o.dtype.kind == "f"]
-    if len(outputs) == 1 and floats:
-        flat, layout = outputs[0]._data, None
-    else:
-        flat = np.concatenate([o._data.reshape(-1) for o in floats]) if floats else None
-        layout = [(o.shape, o._data.size) for o in floats]
-    if flat is None:
-        return result
     node = CheckpointBackward()
     node.function, node.args, node.kwargs = function, args, kwargs
-    node.tensor_positions, node.extra, node.layout = positions, extra, layout
+    node.tensor_positions, node.extra = positions, extra
     node.rng_state, node.reentrant = rng_state, bool(use_reentrant)
-    node.parents = tuple(parents)
-    node.needs_input_grad = tuple(p.requires_grad for p in parents)
-    node.versions = tuple(p._version for p in parents)
-    joined = Tensor._from_op(flat, node)
-    if layout is None:
-        return rebuild([joined])
-    pieces, start, k = [], 0, 0
-    for o in outputs:
-        if o.dtype.kind == "f":
-            size = layout[k][1]
-            piece = joined[start:start + size].reshape(o.shape)
-            pieces.append(piece if piece.dtype == o.dtype else piece.to(o.dtype))
-            start, k = start + size, k + 1
-        else:
-            pieces.append(o)
+    # the outputs' values (outside the graph of a recorded run, which is then freed), all
+    # sharing the one node
+    pieces, node.layout = join_outputs(outputs, node, {id(o) for o in outputs})
+    if not any(p.requires_grad for p in pieces):
+        return result
+    link(node, parents)
     return rebuild(pieces)
 
 
