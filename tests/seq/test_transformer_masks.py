@@ -182,3 +182,17 @@ def test_encoder_nested_tensor_flags_and_factory_dtype():
     assert {p.dtype for p in layer.parameters()} == {dg.float64}
     model = nn.Transformer(8, 2, 1, 1, 16, dtype=dg.float64)
     assert {p.dtype for p in model.parameters()} == {dg.float64}
+
+
+def test_square_subsequent_mask_follows_default_dtype():
+    previous = dg.get_default_dtype()
+    try:
+        dg.set_default_dtype(dg.float64)
+        mask = nn.Transformer.generate_square_subsequent_mask(3)
+        assert mask.dtype == dg.float64
+    finally:
+        dg.set_default_dtype(previous)
+    assert nn.Transformer.generate_square_subsequent_mask(3).dtype == dg.float32
+    np.testing.assert_array_equal(
+        nn.Transformer.generate_square_subsequent_mask(4, dtype=dg.float64).numpy(),
+        torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64).numpy())

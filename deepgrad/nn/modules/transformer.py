@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from deepgrad.autograd.grad_mode import GradMode
+from deepgrad.backend import dtypes
 from deepgrad.nn import functional as F
 from deepgrad.nn.module import Module
 from deepgrad.nn.modules.attention import MultiheadAttention
@@ -276,6 +277,5 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """A float causal mask: 0 on and below the diagonal, -inf above (position i may
         attend to positions ≤ i)."""
-        mask = np.triu(np.full((sz, sz), -np.inf, dtype=np.float32), k=1)
-        return Tensor._from_op(mask if dtype is None else mask.astype(np.dtype(
-            getattr(dtype, "name", dtype))), None)
+        dt = dtypes.default_float if dtype is None else dtypes.to_dtype(dtype)
+        return Tensor._from_op(np.triu(np.full((sz, sz), -np.inf, dtype=dt), k=1), None)
