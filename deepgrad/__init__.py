@@ -477,3 +477,5 @@ _LAZY_NAMES.update({name: "backends._runtime" for name in (  # missing-api: no-o
     "compile", "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
     "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
     "get_float32_matmul_precision")})
+_SUBPACKAGES += ("amp",)  # missing-api: torch.amp (autocast is a no-op; GradScaler scales)
+_LAZY_NAMES.update({"autocast": "amp", "is_autocast_enabled": "amp"})

@@ -15,6 +15,26 @@ __all__ = [
     "is_bf16_supported",
 ]
 
+class _CudaAmp:
+    """``torch.cuda.amp``: the CUDA-flavoured autocast and GradScaler (see ``deepgrad.amp``)."""
+
+    @staticmethod
+    def autocast(enabled=True, dtype=None, cache_enabled=True):
+        from deepgrad.amp import autocast
+
+        return autocast("cuda", dtype=dtype, enabled=enabled)
+
+    @staticmethod
+    def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                   growth_interval=2000, enabled=True):
+        from deepgrad.amp import GradScaler
+
+        return GradScaler("cuda", init_scale, growth_factor, backoff_factor, growth_interval,
+                          enabled)
+
+
+amp = _CudaAmp()
+
 _NO_CUDA = "deepgrad was not compiled with CUDA enabled (it computes with NumPy on the CPU)"
 
 
