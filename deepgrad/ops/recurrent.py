@@ -257,8 +257,8 @@ class LSTMLayer(_LayerBase):
     wide (B, P) · (P, 4H) one of the batch-major layout (90 → 85 µs), and NumPy's ufuncs run
     ~5x slower on row-strided slices than on contiguous blocks.
 
-    Forward keeps the gates, the cell states and tanh of them. Backward first forms, for all
-    steps at once (a dozen bulk array operations instead of a dozen small ones per step), the
+    Forward keeps the gates, the cell states, their tanh and i ⊙ g. Backward first forms, for
+    all steps at once (a dozen bulk array operations instead of a dozen small ones per step), the
     factors of the gate gradients that do not depend on dL/dh:
     M = (σ'(i) g, σ'(f) c_prev, (1 − g²) i, σ'(o) tanh c) and K = o (1 − tanh² c), so that the
     walk back through time only multiplies them by dL/dh and dL/dc and does one GEMM per step.
@@ -286,42 +286,46 @@ class LSTMLayer(_LayerBase):
         S = _POOL.take((T + 1, P, B), dt)
         C = _POOL.take((T + 1, H, B), dt)
         TC = _POOL.take((T, H, B), dt, zero=self.packed)  # past an end: finite for _factors
-        R = _POOL.take((T, H, B), dt) if w_hr is not None else None
+        IG = _POOL.take((T, H, B), dt, zero=self.packed)
+        R = _POOL.take((T, H, B), dt, zero=self.packed) if w_hr is not None else None
         S[0] = h0.T
         C[0] = c0.T
         with np.errstate(over="ignore"):  # exp(−a) = inf for a ≪ 0 gives σ(a) = 0
-            _lstm_steps(A, S, C, TC, R, _lstm_scaled(w_hh, H), w_hr, self.sizes)
+            _lstm_steps(A, S, C, TC, IG, R, _lstm_scaled(w_hh, H), w_hr, self.sizes)
         out = self._outputs(S.transpose(0, 2, 1), (C[-1].T,))
         if not record:  # no node will hold this call: its work arrays go back now
-            _POOL.give(A, S, C, TC, R)
+            _POOL.give(A, S, C, TC, IG, R)
             return out
-        self.A, self.S, self.C, self.TC, self.R = A, S, C, TC, R
-        self._pooled = ("A", "S", "C", "TC", "R")
+        self.A, self.S, self.C, self.TC, self.IG, self.R = A, S, C, TC, IG, R
+        self._pooled = ("A", "S", "C", "TC", "IG", "R")
         self.w_ih, self.w_hh, self.w_hr = w_ih, w_hh, w_hr
         self.has_bias = b_ih is not None
         return out
 
     def _factors(self):
-        """(M, K) of the class docstring for all steps, M as (T, 4, H, B) and K as (T, H, B)."""
-        A, C, TC = self.A, self.C, self.TC
+        """(M, K) of the class docstring for all steps, M as (T, 4, H, B) and K as (T, H, B),
+        from the stored gates, i ⊙ g (IG) and h = o ⊙ tanh c, two operations each:
+        σ'(i) g = ig − i·ig, σ'(o) tanh c = h − o·h, (1 − g²) i = i − ig·g, K = o − h·tanh c."""
+        A, C, TC, IG = self.A, self.C, self.TC, self.IG
         T, H4, B = A.shape
         H = H4 // 4
         G = A.reshape(T, 4, H, B)
         i, f, g, o = G[:, 0], G[:, 1], G[:, 2], G[:, 3]
+        h = self.S[1:] if self.R is None else self.R  # o ⊙ tanh c
         M = _POOL.take(G.shape, A.dtype)
-        np.subtract(1, G, out=M)
-        M *= G  # σ' = σ(1 − σ) for i, f, o (the g block is overwritten below)
-        M[:, 0] *= g
-        M[:, 1] *= C[:-1]
-        mg = M[:, 2]
-        np.multiply(i, g, out=mg)
-        mg *= g
-        np.subtract(i, mg, out=mg)  # (1 − g²) i = i − (i g) g
-        M[:, 3] *= TC
+        m0, m1, m2, m3 = M[:, 0], M[:, 1], M[:, 2], M[:, 3]
+        np.multiply(i, IG, out=m0)
+        np.subtract(IG, m0, out=m0)
+        np.subtract(1, f, out=m1)
+        m1 *= f
+        m1 *= C[:-1]  # σ'(f) c_prev
+        np.multiply(IG, g, out=m2)
+        np.subtract(i, m2, out=m2)
+        np.multiply(o, h, out=m3)
+        np.subtract(h, m3, out=m3)
         K = _POOL.take(TC.shape, A.dtype)
-        np.multiply(o, TC, out=K)  # o tanh c (= h without a projection)
-        K *= TC
-        np.subtract(o, K, out=K)  # o (1 − tanh² c)
+        np.multiply(h, TC, out=K)
+        np.subtract(o, K, out=K)
         return M, K
 
     def backward(self, grad):
@@ -369,11 +373,14 @@ class LSTMLayer(_LayerBase):
                 dx = dx[::-1]
             if self.batch_first[0]:
                 dx = dx.swapaxes(0, 1)
-        dw_ih = np.matmul(dA2, self.x.reshape(T * B, -1))
-        hs = _POOL.take((T, B, P), A.dtype)
-        np.copyto(hs, S[:-1].transpose(0, 2, 1))
-        dw_hh = np.matmul(dA2, hs.reshape(T * B, P))
-        _POOL.give(hs)
+        # [x | h_prev] side by side: dW_ih and dW_hh are one GEMM dA [x | h_prev]
+        I = self.shape[2]
+        xh = _POOL.take((T, B, I + P), A.dtype)
+        np.copyto(xh[..., :I], self.x)
+        np.copyto(xh[..., I:], S[:-1].transpose(0, 2, 1))
+        dw = np.matmul(dA2, xh.reshape(T * B, I + P))
+        _POOL.give(xh)
+        dw_ih, dw_hh = np.ascontiguousarray(dw[:, :I]), np.ascontiguousarray(dw[:, I:])
         dw_hr = None
         if proj and self.needs_input_grad[7]:
             dw_hr = np.tensordot(DH, self.R, axes=([0, 2], [0, 2]))
@@ -400,17 +407,17 @@ def _ones(n, dtype):
     return ones
 
 
-def _lstm_steps(A, S, C, TC, R, w_hh, w_hr, sizes):
+def _lstm_steps(A, S, C, TC, IG, R, w_hh, w_hr, sizes):
     """The LSTM recurrence in place, feature-major: A[k] (4H, B) holds step k's scaled input
     projection (see ``_lstm_scaled``; ``w_hh`` is scaled the same way) and becomes its gates
-    (i, f, g, o); S[k + 1] receives h, C[k + 1] the cell state and TC[k] its tanh. Columns
+    (i, f, g, o); S[k + 1] receives h, C[k + 1] the cell state, TC[k] its tanh and IG[k]
+    i ⊙ g. Columns
     past a packed sequence's end (``sizes[k]`` active) carry their h and c unchanged."""
     H4, B = A.shape[1:]
     H = H4 // 4
     dt = A.dtype
     one = dt.type(1)
     tmp = np.empty((H4, B), dtype=dt)
-    ig = np.empty((H, B), dtype=dt)
     for k, bs in enumerate(sizes):
         a, t = A[k, :, :bs], tmp[:, :bs]
         np.matmul(w_hh, S[k, :, :bs], out=t)
@@ -421,7 +428,7 @@ def _lstm_steps(A, S, C, TC, R, w_hh, w_hr, sizes):
         i, f, g, o = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
         g *= 2
         g -= one  # tanh(x) = 2σ(2x) − 1
-        c, igk = C[k + 1, :, :bs], ig[:, :bs]
+        c, igk = C[k + 1, :, :bs], IG[k, :, :bs]
         np.multiply(f, C[k, :, :bs], out=c)
         np.multiply(i, g, out=igk)
         c += igk  # c' = f ⊙ c + i ⊙ g
