@@ -196,3 +196,17 @@ def test_square_subsequent_mask_follows_default_dtype():
     np.testing.assert_array_equal(
         nn.Transformer.generate_square_subsequent_mask(4, dtype=dg.float64).numpy(),
         torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64).numpy())
+
+
+def test_sequence_modules_follow_default_dtype():
+    previous = dg.get_default_dtype()
+    try:
+        dg.set_default_dtype(dg.float64)
+        for module in (nn.LSTM(2, 3), nn.GRU(2, 3), nn.RNN(2, 3), nn.LSTMCell(2, 3),
+                       nn.GRUCell(2, 3), nn.RNNCell(2, 3), nn.MultiheadAttention(4, 2),
+                       nn.PositionalEncoding(4, max_len=8)):
+            assert {p.dtype for p in module.parameters()} <= {dg.float64}, type(module)
+            assert {b.dtype for b in module.buffers()} <= {dg.float64}, type(module)
+    finally:
+        dg.set_default_dtype(previous)
+    assert {p.dtype for p in nn.LSTM(2, 3).parameters()} == {dg.float32}

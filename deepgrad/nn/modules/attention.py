@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from deepgrad.backend import dtypes
 from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn import init
 from deepgrad.nn.module import Module
@@ -17,7 +18,8 @@ __all__ = ["MultiheadAttention", "AdditiveAttention", "PositionalEncoding"]
 
 
 def _param(shape, dtype):
-    return Parameter(np.empty(shape, dtype=to_dtype(dtype) if dtype is not None else np.float32))
+    return Parameter(np.empty(shape, dtype=to_dtype(dtype) if dtype is not None
+                                     else dtypes.default_float))
 
 
 class MultiheadAttention(Module):
@@ -219,7 +221,7 @@ class PositionalEncoding(Module):
         if kind not in ("sinusoidal", "learned"):
             raise ValueError(f"PositionalEncoding: kind must be 'sinusoidal' or 'learned', got "
                              f"{kind!r}")
-        dt = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        dt = to_dtype(dtype) if dtype is not None else dtypes.default_float
         self.d_model, self.max_len, self.kind, self.batch_first = d_model, max_len, kind, \
             batch_first
         self.dropout = Dropout(dropout)

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from deepgrad.backend import dtypes
 from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn import init
 from deepgrad.nn.module import Module
@@ -28,7 +29,8 @@ def _zeros(shape, like):
 
 
 def _param(shape, dtype):
-    return Parameter(np.empty(shape, dtype=to_dtype(dtype) if dtype is not None else np.float32))
+    return Parameter(np.empty(shape, dtype=to_dtype(dtype) if dtype is not None
+                                     else dtypes.default_float))
 
 
 class RNNBase(Module):
