@@ -7,19 +7,25 @@ Each distribution has ``sample``/``rsample`` (draws from deepgrad's global gener
 parameters (the VAE's reparameterization trick, policy gradients).
 """
 
-from deepgrad.distributions import constraints
+from deepgrad.distributions import constraints, transforms
 from deepgrad.distributions.bernoulli import Bernoulli
 from deepgrad.distributions.categorical import Categorical, OneHotCategorical
+from deepgrad.distributions.continuous import Cauchy, HalfNormal, Laplace
+from deepgrad.distributions.discrete import Binomial, Geometric, Multinomial, Poisson
 from deepgrad.distributions.distribution import Distribution
 from deepgrad.distributions.gamma import Beta, Dirichlet, Exponential, Gamma
 from deepgrad.distributions.independent import Independent
 from deepgrad.distributions.kl import kl_divergence, register_kl
+from deepgrad.distributions.mixture import MixtureSameFamily
 from deepgrad.distributions.multivariate_normal import MultivariateNormal
 from deepgrad.distributions.normal import Normal
+from deepgrad.distributions.transforms import LogNormal, TransformedDistribution
 from deepgrad.distributions.uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma",
     "Independent", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
-    "constraints", "kl_divergence", "register_kl",
+    "constraints", "kl_divergence", "register_kl", "Binomial", "Cauchy", "Geometric",
+    "HalfNormal", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "Poisson",
+    "TransformedDistribution", "transforms",
 ]

@@ -1,0 +1,169 @@
+"""Laplace, Cauchy, HalfNormal, LogNormal, Poisson, Binomial, Geometric, Multinomial,
+MixtureSameFamily and TransformedDistribution against torch (float64)."""
+
+import numpy as np
+import pytest
+import torch
+from dist_helpers import RNG, _check, _close
+
+import deepgrad
+from deepgrad import distributions as D
+
+
+def test_laplace_cauchy_halfnormal():
+    loc, scale = RNG.standard_normal(4), RNG.uniform(0.5, 2, 4)
+    x = RNG.standard_normal((3, 4))
+    _check(lambda lib, a, b: lib.Laplace(a, b), [loc, scale], x,
+           methods=("log_prob", "entropy", "mean", "variance", "stddev"))
+    _check(lambda lib, a, b: lib.Cauchy(a, b), [loc, scale], x, methods=("log_prob", "entropy"))
+    _check(lambda lib, b: lib.HalfNormal(b), [scale], np.abs(x))
+    for make in (lambda lib: lib.Laplace(torch_or_dg(lib, loc), torch_or_dg(lib, scale)),
+                 lambda lib: lib.Cauchy(torch_or_dg(lib, loc), torch_or_dg(lib, scale)),
+                 lambda lib: lib.HalfNormal(torch_or_dg(lib, scale))):
+        d, t = make(D), make(torch.distributions)
+        v = np.abs(x)
+        _close(d.cdf(deepgrad.tensor(v)), t.cdf(torch.tensor(v)))
+        q = RNG.uniform(0.1, 0.9, (3, 4))
+        _close(d.icdf(deepgrad.tensor(q)), t.icdf(torch.tensor(q)), atol=1e-8)
+
+
+def torch_or_dg(lib, array):
+    """``array`` as a tensor of the framework whose distributions module ``lib`` is."""
+    return (deepgrad if lib is D else torch).tensor(array)
+
+
+def test_lognormal():
+    loc, scale = RNG.standard_normal(3), RNG.uniform(0.3, 1, 3)
+    _check(lambda lib, a, b: lib.LogNormal(a, b), [loc, scale], RNG.uniform(0.2, 3, (2, 3)),
+           methods=("log_prob", "entropy", "mean", "variance"))
+
+
+def test_discrete():
+    rate = RNG.uniform(0.5, 4, 3)
+    _check(lambda lib, r: lib.Poisson(r), [rate], RNG.integers(0, 6, (2, 3)).astype(float),
+           methods=("log_prob", "mean", "variance"))
+    probs = RNG.uniform(0.1, 0.9, 3)
+    counts = np.array([3.0, 5.0, 5.0])
+    value = np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]])
+    _check(lambda lib, p: lib.Binomial(torch_or_dg(lib, counts), probs=p), [probs], value,
+           methods=("log_prob", "mean", "variance"))
+    _check(lambda lib, p: lib.Binomial(5, logits=p), [RNG.standard_normal(3)], value,
+           methods=("log_prob", "entropy", "mean", "variance"))
+    _check(lambda lib, p: lib.Geometric(probs=p), [probs], RNG.integers(0, 5, (2, 3)) * 1.0)
+    _check(lambda lib, p: lib.Geometric(logits=p), [RNG.standard_normal(3)],
+           RNG.integers(0, 5, (2, 3)) * 1.0)
+    _check(lambda lib, p: lib.Multinomial(6, logits=p), [RNG.standard_normal((2, 3))],
+           np.array([[1.0, 2.0, 3.0], [6.0, 0.0, 0.0]]), methods=("log_prob", "mean",
+                                                                  "variance"))
+
+
+def test_mixture_same_family():
+    logits, loc = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 3))
+    scale = RNG.uniform(0.5, 1.5, (2, 3))
+    _check(lambda lib, a, b, c: lib.MixtureSameFamily(lib.Categorical(logits=a),
+                                                      lib.Normal(b, c)),
+           [logits, loc, scale], RNG.standard_normal((4, 2)),
+           methods=("log_prob", "mean", "variance"))
+    # multivariate components: Independent Normals
+    loc2, scale2 = RNG.standard_normal((3, 2)), RNG.uniform(0.5, 1.5, (3, 2))
+    _check(lambda lib, a, b, c: lib.MixtureSameFamily(
+        lib.Categorical(logits=a), lib.Independent(lib.Normal(b, c), 1)),
+        [logits[0], loc2, scale2], RNG.standard_normal((4, 2)),
+        methods=("log_prob", "mean", "variance"))
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "affine_exp", "power"])
+def test_transformed_distribution(name):
+    def make(lib, loc, scale):
+        T = lib.transforms
+        transforms = {"tanh": [T.TanhTransform()],
+                      "sigmoid": [T.SigmoidTransform()],
+                      "affine_exp": [T.AffineTransform(1.0, torch_or_dg(lib, np.float64(2.0))),
+                                     T.ExpTransform()],
+                      "power": [T.ExpTransform(), T.PowerTransform(2.0)]}[name]
+        return lib.TransformedDistribution(lib.Normal(loc, scale), transforms)
+
+    loc, scale = RNG.standard_normal(3) * 0.5, RNG.uniform(0.3, 1, 3)
+    base = RNG.standard_normal((2, 3)) * 0.5 + loc
+    value = {"tanh": np.tanh(base), "sigmoid": 1 / (1 + np.exp(-base)),
+             "affine_exp": np.exp(1 + 2 * base), "power": np.exp(base) ** 2}[name]
+    _check(make, [loc, scale], value, methods=("log_prob",), atol=1e-8)
+    d = make(D, deepgrad.tensor(loc), deepgrad.tensor(scale))
+    t = make(torch.distributions, torch.tensor(loc), torch.tensor(scale))
+    if name in ("affine_exp", "sigmoid"):
+        _close(d.cdf(deepgrad.tensor(value)), t.cdf(torch.tensor(value)), atol=1e-8)
+
+
+def test_squashed_gaussian_rsample_log_prob_with_cache():
+    """SAC's policy: a = tanh(u), u ~ N(mu, std); log_prob(a) must use the cached u."""
+    mu = deepgrad.tensor([0.0, 3.0, -20.0], dtype=deepgrad.float64, requires_grad=True)
+    std = deepgrad.tensor([1.0, 0.5, 0.1], dtype=deepgrad.float64, requires_grad=True)
+    tanh = D.transforms.TanhTransform(cache_size=1)
+    dist = D.TransformedDistribution(D.Normal(mu, std), [tanh])
+    deepgrad.manual_seed(0)
+    a = dist.rsample()
+    logp = dist.log_prob(a)
+    t_dist = torch.distributions.TransformedDistribution(
+        torch.distributions.Normal(torch.tensor(mu.detach().numpy()),
+                                   torch.tensor(std.detach().numpy())),
+        [torch.distributions.transforms.TanhTransform(cache_size=1)])
+    # torch: the same formula on the same pre-squash value
+    u_t = torch.tensor(np.asarray(dist.transforms[0]._cached[0].detach().numpy()))
+    expected = t_dist.base_dist.log_prob(u_t) - t_dist.transforms[0].log_abs_det_jacobian(
+        u_t, torch.tanh(u_t))
+    _close(logp, expected)
+    assert a.detach().numpy()[2] == -1.0  # tanh saturates: without the cache atanh(a) would be -inf
+    assert np.isfinite(logp.detach().numpy()).all()
+    (logp.sum() + a.sum()).backward()
+    assert np.isfinite(mu.grad.numpy()).all() and np.isfinite(std.grad.numpy()).all()
+
+
+SAMPLERS = {
+    "laplace": lambda: D.Laplace(deepgrad.tensor([0.0, 2.0]), deepgrad.tensor([1.0, 0.5])),
+    "halfnormal": lambda: D.HalfNormal(deepgrad.tensor([1.0, 2.0])),
+    "lognormal": lambda: D.LogNormal(deepgrad.tensor([0.0, 0.5]), deepgrad.tensor([0.3, 0.5])),
+    "poisson": lambda: D.Poisson(deepgrad.tensor([1.5, 6.0])),
+    "binomial": lambda: D.Binomial(deepgrad.tensor([4.0, 10.0]),
+                                   probs=deepgrad.tensor([0.3, 0.8])),
+    "geometric": lambda: D.Geometric(probs=deepgrad.tensor([0.3, 0.7])),
+    "multinomial": lambda: D.Multinomial(5, probs=deepgrad.tensor([0.2, 0.3, 0.5])),
+    "mixture": lambda: D.MixtureSameFamily(D.Categorical(probs=deepgrad.tensor([0.3, 0.7])),
+                                           D.Normal(deepgrad.tensor([-2.0, 2.0]),
+                                                    deepgrad.tensor([0.5, 1.0]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_sample_moments_and_reproducible(name):
+    dist = SAMPLERS[name]()
+    deepgrad.manual_seed(4)
+    a = dist.sample((20000,))
+    deepgrad.manual_seed(4)
+    np.testing.assert_array_equal(dist.sample((20000,)).numpy(), a.numpy())
+    assert tuple(a.shape) == (20000,) + tuple(dist.batch_shape) + tuple(dist.event_shape)
+    sample = a.numpy().astype(np.float64)
+    np.testing.assert_allclose(sample.mean(0), dist.mean.numpy(), atol=0.05, rtol=0.03)
+    np.testing.assert_allclose(sample.var(0), dist.variance.numpy(), atol=0.05, rtol=0.06)
+    assert np.isfinite(dist.log_prob(a[:50]).numpy()).all()
+
+
+def test_cauchy_samples_median_and_quartiles():
+    deepgrad.manual_seed(2)
+    s = D.Cauchy(1.0, 2.0).sample((40000,)).numpy()
+    np.testing.assert_allclose(np.percentile(s, [25, 50, 75]), [-1.0, 1.0, 3.0], atol=0.1)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="Either `probs` or `logits`"):
+        D.Binomial(3)
+    with pytest.raises(ValueError, match="Expected parameter rate"):
+        D.Poisson(-1.0)
+    with pytest.raises(ValueError, match="Categorical"):
+        D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(deepgrad.zeros(2), 1.0))
+    with pytest.raises(ValueError, match="does not equal"):
+        D.MixtureSameFamily(D.Categorical(logits=deepgrad.zeros(3)),
+                            D.Normal(deepgrad.zeros(2), 1.0))
+    with pytest.raises(ValueError, match="transforms must be"):
+        D.TransformedDistribution(D.Normal(0.0, 1.0), "exp")
+    with pytest.raises(NotImplementedError, match="Inhomogeneous"):
+        D.Binomial(deepgrad.tensor([2.0, 3.0]), probs=deepgrad.tensor([0.5, 0.5])).entropy()
