@@ -5,6 +5,8 @@ back onto the rows that were used, summing repeats: dW[i] = Σ_{positions p with
 dout[p]; the ``padding_idx`` row gets no gradient.
 """
 
+import warnings
+
 import numpy as np
 
 from deepgrad.autograd.function import Function
@@ -14,8 +16,9 @@ __all__ = ["embedding", "one_hot"]
 
 
 class Embedding(Function):
-    def forward(self, weight, indices, padding_idx):
+    def forward(self, weight, indices, padding_idx, scale_grad_by_freq=False):
         self.indices, self.num, self.padding_idx = indices, weight.shape[0], padding_idx
+        self.scale_grad_by_freq = scale_grad_by_freq
         return weight[indices]
 
     def backward(self, grad):
@@ -29,10 +32,14 @@ class Embedding(Function):
             else np.zeros(0, dtype=np.int64)
         dw = np.zeros((self.num, g.shape[1]), dtype=grad.dtype)
         if ids.size:
-            dw[ids[starts]] = np.add.reduceat(g[order], starts, axis=0)
+            sums = np.add.reduceat(g[order], starts, axis=0)
+            if self.scale_grad_by_freq:  # each row's gradient over its count in the batch
+                counts = np.diff(np.append(starts, ids.size))
+                sums /= counts[:, None].astype(sums.dtype)
+            dw[ids[starts]] = sums
         if self.padding_idx is not None:
             dw[self.padding_idx] = 0
-        return dw, None, None
+        return dw, None, None, None
 
 
 def _check_indices(input, num, op):
@@ -74,13 +81,28 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             padding_idx += num
         elif padding_idx >= num:
             raise AssertionError("Padding_idx must be within num_embeddings")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not "
-                                  "supported")
+    if sparse:
+        if scale_grad_by_freq:
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with "
+                               "sparse gradients")
+        _warn_dense_gradient()
     _check_indices(input, num, "embedding")
     if max_norm is not None:
         _renorm_(weight, input, max_norm, norm_type)
-    return Embedding.apply(weight, input._data, padding_idx)
+    return Embedding.apply(weight, input._data, padding_idx, bool(scale_grad_by_freq))
+
+
+_warned_sparse = False
+
+
+def _warn_dense_gradient():
+    """deepgrad has no sparse tensors: ``sparse=True`` gives the same gradient values, dense."""
+    global _warned_sparse
+    if not _warned_sparse:
+        _warned_sparse = True
+        warnings.warn("embedding: sparse=True gives a dense gradient in deepgrad (no sparse "
+                      "tensors); its values are those of PyTorch's sparse gradient",
+                      UserWarning, stacklevel=3)
 
 
 def one_hot(tensor, num_classes=-1):

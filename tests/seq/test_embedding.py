@@ -1,5 +1,7 @@
 """Embedding / F.embedding vs torch: lookup, gradients (repeats, padding_idx), max_norm."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -71,3 +73,41 @@ def test_one_hot():
     ids = np.array([[0, 3], [2, 1]])
     np.testing.assert_array_equal(F.one_hot(deepgrad.tensor(ids), 5).numpy(),
                                   torch.nn.functional.one_hot(torch.tensor(ids), 5).numpy())
+
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1])
+def test_embedding_scale_grad_by_freq_and_sparse_match_torch(padding_idx):
+    rng = np.random.default_rng(7)
+    weight = rng.standard_normal((6, 3))
+    ids = np.array([[0, 1, 1, 4], [4, 4, 2, 1]])
+    upstream = rng.standard_normal((2, 4, 3))
+    for options in (dict(scale_grad_by_freq=True), dict(sparse=True)):
+        theirs = torch.nn.Embedding(6, 3, padding_idx=padding_idx, **options).double()
+        ours = nn.Embedding(6, 3, padding_idx=padding_idx, **options).double()
+        with torch.no_grad():
+            theirs.weight.copy_(torch.tensor(weight))
+        ours.load_state_dict({"weight": weight})
+        (theirs(torch.tensor(ids)) * torch.tensor(upstream)).sum().backward()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sparse=True: the one-time dense-gradient note
+            out = ours(deepgrad.tensor(ids))
+        (out * deepgrad.tensor(upstream)).sum().backward()
+        expected = theirs.weight.grad
+        expected = expected.to_dense() if expected.is_sparse else expected
+        np.testing.assert_allclose(ours.weight.grad.numpy(), expected.numpy(), atol=1e-12,
+                                   err_msg=str(options))
+
+
+def test_embedding_sparse_warns_once_about_dense_gradient(monkeypatch):
+    import deepgrad.ops.embedding as embedding_op
+
+    monkeypatch.setattr(embedding_op, "_warned_sparse", False)
+    layer = nn.Embedding(4, 2, sparse=True)
+    with pytest.warns(UserWarning, match="dense gradient"):
+        layer(deepgrad.tensor([1, 2]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer(deepgrad.tensor([3]))
+    with pytest.raises(RuntimeError, match="scale_grad_by_freq not supported with sparse"):
+        nn.Embedding(4, 2, sparse=True, scale_grad_by_freq=True)(deepgrad.tensor([1]))
