@@ -136,3 +136,8 @@ def __getattr__(name):
 
         return importlib.import_module("deepgrad.autograd.functional")
     raise AttributeError(f"module 'deepgrad.autograd' has no attribute {name!r}")
+
+
+from deepgrad.autograd.variable import Variable  # noqa: E402  (legacy torch code)
+
+__all__ += ["Variable"]

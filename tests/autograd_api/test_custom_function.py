@@ -171,3 +171,20 @@ def test_array_style_functions_unchanged_and_gradcheck():
     Exp = _define(deepgrad)[0]
     assert deepgrad.autograd.gradcheck(Exp.apply, (x,))
     assert deepgrad.autograd.once_differentiable(len) is len
+
+
+def test_legacy_variable():
+    from deepgrad.autograd import Variable
+
+    t = deepgrad.ones(2)
+    v = Variable(t, requires_grad=True)
+    assert v is not t and v.requires_grad and v.is_leaf and isinstance(v, Variable)
+    (v * 3).sum().backward()
+    assert v.grad.tolist() == [3.0, 3.0]
+    assert not Variable(t).requires_grad and isinstance(t, Variable)
+    assert not isinstance([1.0], Variable)
+    with pytest.raises(TypeError) as dg_error:
+        Variable([1.0])
+    with pytest.raises(TypeError) as th_error:
+        torch.autograd.Variable([1.0])
+    assert str(dg_error.value) == str(th_error.value)
