@@ -12,11 +12,14 @@ import deepgrad
 import deepgrad.nn.functional as F
 from deepgrad.distributions.bernoulli import Bernoulli
 from deepgrad.distributions.categorical import Categorical, OneHotCategorical
+from deepgrad.distributions.continuous import HalfNormal, Laplace
+from deepgrad.distributions.discrete import Binomial, Geometric, Poisson
 from deepgrad.distributions.distribution import Distribution
 from deepgrad.distributions.gamma import Beta, Dirichlet, Exponential, Gamma
 from deepgrad.distributions.independent import Independent, _sum_rightmost
 from deepgrad.distributions.multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from deepgrad.distributions.normal import Normal
+from deepgrad.distributions.transforms import LogNormal
 from deepgrad.distributions.uniform import Uniform
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -199,3 +202,52 @@ def _kl_dirichlet_dirichlet(p, q):
 @register_kl(Beta, Beta)
 def _kl_beta_beta(p, q):
     return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    return (-scale_ratio.log() + loc_abs_diff / q.scale
+            + scale_ratio * deepgrad.exp(-loc_abs_diff / p.scale) - 1)
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p, q):
+    loc_diff = p.loc - q.loc
+    ratio = loc_diff / p.scale
+    t2 = math.sqrt(2 / math.pi) * p.scale * deepgrad.exp(-0.5 * ratio.pow(2))
+    t3 = loc_diff * deepgrad.erf(math.sqrt(0.5) * ratio)
+    return (-(p.scale / q.scale).log() + (t2 + t3) / q.scale
+            - 0.5 * (1 + math.log(0.5 * math.pi)))
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    var_ratio = (p.scale / q.scale).pow(2)
+    return 0.5 * (var_ratio - 1 - var_ratio.log())
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)  # KL is invariant under exp
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - deepgrad.log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count)._data.any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count "
+                                  "is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    return _set_where(p.total_count > q.total_count, math.inf, kl)
