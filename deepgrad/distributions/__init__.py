@@ -19,6 +19,13 @@ from deepgrad.distributions.kl import kl_divergence, register_kl
 from deepgrad.distributions.mixture import MixtureSameFamily
 from deepgrad.distributions.multivariate_normal import MultivariateNormal
 from deepgrad.distributions.normal import Normal
+from deepgrad.distributions.relaxed import (
+    ExpRelaxedCategorical,
+    LogitRelaxedBernoulli,
+    OneHotCategoricalStraightThrough,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+)
 from deepgrad.distributions.transforms import LogNormal, TransformedDistribution
 from deepgrad.distributions.uniform import Uniform
 
@@ -27,5 +34,6 @@ __all__ = [
     "Independent", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
     "constraints", "kl_divergence", "register_kl", "Binomial", "Cauchy", "Geometric",
     "HalfNormal", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "Poisson",
-    "TransformedDistribution", "transforms",
+    "TransformedDistribution", "transforms", "ExpRelaxedCategorical", "LogitRelaxedBernoulli",
+    "OneHotCategoricalStraightThrough", "RelaxedBernoulli", "RelaxedOneHotCategorical",
 ]

@@ -167,3 +167,57 @@ def test_errors():
         D.TransformedDistribution(D.Normal(0.0, 1.0), "exp")
     with pytest.raises(NotImplementedError, match="Inhomogeneous"):
         D.Binomial(deepgrad.tensor([2.0, 3.0]), probs=deepgrad.tensor([0.5, 0.5])).entropy()
+
+
+def _relaxed(lib):
+    """Where each library keeps the base relaxed distributions (torch: not at top level)."""
+    if lib is D:
+        return D
+    from torch.distributions import relaxed_bernoulli, relaxed_categorical
+
+    class Both:
+        ExpRelaxedCategorical = relaxed_categorical.ExpRelaxedCategorical
+        LogitRelaxedBernoulli = relaxed_bernoulli.LogitRelaxedBernoulli
+
+    return Both
+
+
+def test_relaxed_distributions():
+    temp = np.array(0.7)
+    logits = RNG.standard_normal((2, 3))
+    _check(lambda lib, t, p: lib.RelaxedOneHotCategorical(t, logits=p), [temp, logits],
+           RNG.dirichlet(np.ones(3), (4, 2)), methods=("log_prob",), atol=1e-8)
+    _check(lambda lib, t, p: _relaxed(lib).ExpRelaxedCategorical(t, logits=p), [temp, logits],
+           np.log(RNG.dirichlet(np.ones(3), (4, 2))), methods=("log_prob",), atol=1e-8)
+    probs = RNG.uniform(0.2, 0.8, 3)
+    _check(lambda lib, t, p: lib.RelaxedBernoulli(t, probs=p), [temp, probs],
+           RNG.uniform(0.05, 0.95, (2, 3)), methods=("log_prob",), atol=1e-8)
+    _check(lambda lib, t, p: _relaxed(lib).LogitRelaxedBernoulli(t, logits=p), [temp, probs],
+           RNG.standard_normal((2, 3)), methods=("log_prob",), atol=1e-8)
+
+
+def test_relaxed_rsample_is_differentiable_and_on_the_simplex():
+    logits = deepgrad.tensor(RNG.standard_normal((5, 4)), requires_grad=True)
+    deepgrad.manual_seed(0)
+    dist = D.RelaxedOneHotCategorical(deepgrad.tensor(0.5, dtype=deepgrad.float64),
+                                      logits=logits)
+    y = dist.rsample((3,))
+    assert y.shape == (3, 5, 4)
+    np.testing.assert_allclose(y.detach().numpy().sum(-1), 1.0)
+    (y[..., 0]).sum().backward()
+    assert np.abs(logits.grad.numpy()).sum() > 0
+    b = D.RelaxedBernoulli(deepgrad.tensor(0.5), probs=deepgrad.tensor([0.3, 0.9])).sample((5,))
+    assert ((b.numpy() > 0) & (b.numpy() < 1)).all()
+
+
+def test_straight_through():
+    logits = deepgrad.tensor(RNG.standard_normal(4), requires_grad=True)
+    deepgrad.manual_seed(0)
+    dist = D.OneHotCategoricalStraightThrough(logits=logits)
+    y = dist.rsample()
+    assert sorted(y.detach().numpy().tolist()) == [0.0, 0.0, 0.0, 1.0]
+    weights = RNG.standard_normal(4)
+    (y * deepgrad.tensor(weights)).sum().backward()
+    t_logits = torch.tensor(logits.detach().numpy(), requires_grad=True)
+    (torch.softmax(t_logits, -1) * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(logits.grad.numpy(), t_logits.grad.numpy(), atol=1e-12)
