@@ -479,3 +479,5 @@ _LAZY_NAMES.update({name: "backends._runtime" for name in (  # missing-api: no-o
     "get_float32_matmul_precision")})
 _SUBPACKAGES += ("amp",)  # missing-api: torch.amp (autocast is a no-op; GradScaler scales)
 _LAZY_NAMES.update({"autocast": "amp", "is_autocast_enabled": "amp"})
+_SUBPACKAGES += ("func",)  # missing-api: torch.func transforms (grad, vmap, functional_call)
+_LAZY_NAMES.update({"vmap": "func"})
