@@ -1,9 +1,13 @@
-"""Distributions built on the gamma function: Gamma, Exponential, Dirichlet and Beta.
+r"""Distributions built on the gamma function: Gamma, Exponential, Dirichlet and Beta.
 
-Samples come from NumPy's gamma sampler fed by deepgrad's global generator. The samplers are
-not reparameterized in the shape parameter (torch differentiates through them with an
-implicit-gradient series that deepgrad does not have), so ``rsample`` is differentiable with
-respect to ``rate`` only and refuses a ``concentration`` that requires grad.
+Samples come from NumPy's gamma sampler fed by deepgrad's global generator. ``rsample`` is
+differentiable in the shape parameter too, by implicit reparameterization (Figurnov et al.,
+2018): a standard gamma sample z = F⁻¹(u; α) moves with α as
+
+.. math:: \frac{dz}{d\alpha} = -\frac{\partial F(z; \alpha) / \partial\alpha}{p(z; \alpha)},
+
+with F the regularized lower incomplete gamma function P(α, z) (series below α + 1, Lentz's
+continued fraction above), differentiated in α by a central difference.
 """
 
 import numbers
@@ -11,7 +15,7 @@ import numbers
 import numpy as np
 
 import deepgrad
-from deepgrad.autograd.grad_mode import GradMode
+from deepgrad.autograd.function import Function
 from deepgrad.distributions import constraints
 from deepgrad.distributions.distribution import Distribution
 from deepgrad.distributions.utils import broadcast_all, draw
@@ -19,15 +23,70 @@ from deepgrad.distributions.utils import broadcast_all, draw
 __all__ = ["Gamma", "Exponential", "Dirichlet", "Beta"]
 
 
-def _standard_gamma(concentration, shape, who):
-    """Gamma(concentration, 1) draws of ``shape`` as a tensor (no gradient to concentration)."""
-    if concentration.requires_grad and GradMode.enabled:
-        raise NotImplementedError(
-            f"{who}.rsample: the reparameterized gradient with respect to concentration is "
-            f"not implemented in deepgrad; use sample(), or detach the concentration")
-    alpha = np.broadcast_to(concentration._data, tuple(shape))
-    values = draw(shape, concentration.dtype, "gamma", shape_param=alpha)
-    return deepgrad.from_numpy(np.maximum(values, np.finfo(values.dtype).tiny))
+def _regularized_gamma_p(a, x):
+    """P(a, x) = γ(a, x) / Γ(a) elementwise, in float64 (a > 0, x >= 0)."""
+    from deepgrad.ops.pointwise import lgamma_array
+
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    # both expansions need about sqrt(a) terms where x is near a
+    terms = int(min(100 + 20 * np.sqrt(a.max(initial=1.0)), 20000))
+    safe_x = np.maximum(x, np.finfo(np.float64).tiny)
+    log_prefix = a * np.log(safe_x) - safe_x - lgamma_array(a)
+    use_series = x < a + 1
+    # series: P = e^(a log x - x) / Γ(a) · Σ_n x^n / (a (a+1) ... (a+n))
+    term = 1.0 / a
+    total = term.copy()
+    for n in range(1, terms):
+        term = term * x / (a + n)
+        total = total + term
+    series = np.exp(log_prefix) * total
+    # continued fraction for Q = 1 - P (modified Lentz)
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = np.full_like(x, 1.0 / tiny)
+    d = 1.0 / np.where(np.abs(b) < tiny, tiny, b)
+    h = d.copy()
+    for i in range(1, terms):
+        an = -i * (i - a)
+        b = b + 2.0
+        d = an * d + b
+        d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
+        c = b + an / np.where(np.abs(c) < tiny, tiny, c)
+        h = h * d * c
+    fraction = 1.0 - np.exp(log_prefix) * h
+    return np.where(x <= 0, 0.0, np.where(use_series, series, fraction))
+
+
+def _standard_gamma_grad(alpha, z):
+    """dz/dα of standard gamma samples ``z`` (implicit reparameterization)."""
+    from deepgrad.ops.pointwise import lgamma_array
+
+    alpha = np.asarray(alpha, np.float64)
+    z = np.maximum(np.asarray(z, np.float64), np.finfo(np.float64).tiny)
+    h = 1e-5 * np.maximum(alpha, 1.0)
+    h = np.minimum(h, alpha / 2)  # stay at a positive shape
+    dF = (_regularized_gamma_p(alpha + h, z) - _regularized_gamma_p(alpha - h, z)) / (2 * h)
+    log_pdf = (alpha - 1) * np.log(z) - z - lgamma_array(alpha)
+    return -dF / np.exp(log_pdf)
+
+
+class _StandardGamma(Function):
+    """Standard gamma samples drawn in forward; backward is the implicit gradient."""
+
+    def forward(self, alpha, z):
+        self.alpha, self.z = alpha, z
+        return z
+
+    def backward(self, grad):
+        return (grad * _standard_gamma_grad(self.alpha, self.z)).astype(grad.dtype), None
+
+
+def _standard_gamma(concentration, shape):
+    """Gamma(concentration, 1) draws of ``shape``, differentiable in ``concentration``."""
+    alpha = concentration.expand(*tuple(shape))
+    z = draw(shape, concentration.dtype, "gamma", shape_param=alpha._data)
+    z = np.maximum(z, np.finfo(z.dtype).tiny)
+    return _StandardGamma.apply(alpha, z)
 
 
 class Gamma(Distribution):
@@ -66,7 +125,7 @@ class Gamma(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        return _standard_gamma(self.concentration, shape, "Gamma") / self.rate.expand(*shape)
+        return _standard_gamma(self.concentration, shape) / self.rate.expand(*shape)
 
     def log_prob(self, value):
         value = deepgrad.as_tensor(value, dtype=self.rate.dtype)
@@ -160,7 +219,7 @@ class Dirichlet(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        gammas = _standard_gamma(self.concentration, shape, "Dirichlet")
+        gammas = _standard_gamma(self.concentration, shape)
         return gammas / gammas.sum(-1, keepdim=True)
 
     def log_prob(self, value):

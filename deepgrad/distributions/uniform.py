@@ -66,9 +66,9 @@ class Uniform(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        lb = self.low.le(value).type_as(self.low)
-        ub = self.high.gt(value).type_as(self.low)
-        return deepgrad.log(lb.mul(ub)) - deepgrad.log(self.high - self.low)
+        inside = self.low.le(value) & self.high.gt(value)
+        outside = deepgrad.where(inside, 0.0, float("-inf")).type_as(self.low)  # log 1 / log 0
+        return outside - deepgrad.log(self.high - self.low)
 
     def cdf(self, value):
         if self._validate_args:
