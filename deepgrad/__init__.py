@@ -481,3 +481,6 @@ _SUBPACKAGES += ("amp",)  # missing-api: torch.amp (autocast is a no-op; GradSca
 _LAZY_NAMES.update({"autocast": "amp", "is_autocast_enabled": "amp"})
 _SUBPACKAGES += ("func",)  # missing-api: torch.func transforms (grad, vmap, functional_call)
 _LAZY_NAMES.update({"vmap": "func"})
+_SUBPACKAGES += ("testing",)  # missing-api: torch.testing (assert_close, make_tensor)
+_LAZY_NAMES.update({"is_anomaly_enabled": "autograd", "set_anomaly_enabled": "autograd",
+                    "is_anomaly_check_nan_enabled": "autograd"})

@@ -112,6 +112,7 @@ from deepgrad.autograd.anomaly_mode import (  # noqa: E402
     detect_anomaly,
     is_anomaly_check_nan_enabled,
     is_anomaly_enabled,
+    set_anomaly_enabled,
     set_detect_anomaly,
 )
 from deepgrad.autograd.gradcheck import GradcheckError, gradgradcheck  # noqa: E402

@@ -9,7 +9,7 @@ import functools
 import warnings
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled"]
+           "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
 
 
 class AnomalyMode:
@@ -80,6 +80,11 @@ class set_detect_anomaly(_AnomalyContext):
     def __call__(self, func):
         AnomalyMode.enabled, AnomalyMode.check_nan = self._previous  # as a decorator: not now
         return super().__call__(func)
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Turn anomaly detection on or off (``torch.set_anomaly_enabled``)."""
+    AnomalyMode.enabled, AnomalyMode.check_nan = bool(enabled), bool(check_nan)
 
 
 def nan_error(node, index):
