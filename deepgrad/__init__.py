@@ -484,3 +484,4 @@ _LAZY_NAMES.update({"vmap": "func"})
 _SUBPACKAGES += ("testing",)  # missing-api: torch.testing (assert_close, make_tensor)
 _LAZY_NAMES.update({"is_anomaly_enabled": "autograd", "set_anomaly_enabled": "autograd",
                     "is_anomaly_check_nan_enabled": "autograd"})
+_SUBPACKAGES += ("jit", "compiler", "random", "profiler")  # missing-api: runtime stand-ins

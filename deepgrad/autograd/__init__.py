@@ -132,10 +132,11 @@ __all__ += ["FunctionCtx", "once_differentiable"]
 
 
 def __getattr__(name):
-    if name == "functional":
+    if name in ("functional", "profiler"):  # profiler: torch.autograd.profiler's names
         import importlib
 
-        return importlib.import_module("deepgrad.autograd.functional")
+        return importlib.import_module("deepgrad.autograd.functional" if name == "functional"
+                                       else "deepgrad.profiler")
     raise AttributeError(f"module 'deepgrad.autograd' has no attribute {name!r}")
 
 
