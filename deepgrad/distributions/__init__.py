@@ -10,10 +10,24 @@ parameters (the VAE's reparameterization trick, policy gradients).
 from deepgrad.distributions import constraints, transforms
 from deepgrad.distributions.bernoulli import Bernoulli
 from deepgrad.distributions.categorical import Categorical, OneHotCategorical
-from deepgrad.distributions.continuous import Cauchy, HalfNormal, Laplace
-from deepgrad.distributions.discrete import Binomial, Geometric, Multinomial, Poisson
+from deepgrad.distributions.continuous import (
+    Cauchy,
+    Gumbel,
+    HalfNormal,
+    Laplace,
+    Pareto,
+    StudentT,
+    Weibull,
+)
+from deepgrad.distributions.discrete import (
+    Binomial,
+    Geometric,
+    Multinomial,
+    NegativeBinomial,
+    Poisson,
+)
 from deepgrad.distributions.distribution import Distribution
-from deepgrad.distributions.gamma import Beta, Dirichlet, Exponential, Gamma
+from deepgrad.distributions.gamma import Beta, Chi2, Dirichlet, Exponential, Gamma
 from deepgrad.distributions.independent import Independent
 from deepgrad.distributions.kl import kl_divergence, register_kl
 from deepgrad.distributions.mixture import MixtureSameFamily
@@ -36,4 +50,5 @@ __all__ = [
     "HalfNormal", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "Poisson",
     "TransformedDistribution", "transforms", "ExpRelaxedCategorical", "LogitRelaxedBernoulli",
     "OneHotCategoricalStraightThrough", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+    "Chi2", "Gumbel", "NegativeBinomial", "Pareto", "StudentT", "Weibull",
 ]

@@ -17,7 +17,7 @@ from deepgrad.distributions.utils import (
     probs_to_logits,
 )
 
-__all__ = ["Poisson", "Binomial", "Geometric", "Multinomial"]
+__all__ = ["Poisson", "Binomial", "Geometric", "Multinomial", "NegativeBinomial"]
 
 
 def _probs_or_logits(dist, probs, logits, *others):
@@ -225,6 +225,66 @@ class Geometric(_Binary):
     def entropy(self):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs,
                                                   reduction="none") / self.probs
+
+
+class NegativeBinomial(_Binary):
+    r"""Number of successes before ``total_count`` failures, each trial succeeding with p.
+
+    .. math:: \log P(k) = \log\frac{\Gamma(r + k)}{k!\,\Gamma(r)} + r\log(1 - p) + k\log p,
+       \quad \mathbb E = r\,p/(1 - p)
+
+    Sampled as Poisson(λ) with λ ~ Gamma(r, (1 - p)/p).
+    """
+
+    arg_constraints = {"total_count": constraints.greater_than_eq(0),
+                       "probs": constraints.half_open_interval(0.0, 1.0),
+                       "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        (self.total_count,) = _probs_or_logits(self, probs, logits, total_count)
+        self.total_count = self.total_count.type_as(self._param)
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._expand_params(NegativeBinomial, ("total_count", "probs", "logits"),
+                                  batch_shape, _instance)
+        new._param = new.probs if "probs" in self.__dict__ else new.logits
+        return new
+
+    @property
+    def mean(self):
+        return self.total_count * deepgrad.exp(self.logits)
+
+    @property
+    def mode(self):
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self):
+        return self.mean / deepgrad.sigmoid(-self.logits)
+
+    def sample(self, sample_shape=()):
+        from deepgrad.backend.random import generator
+
+        shape = tuple(self._extended_shape(sample_shape))
+        r = np.broadcast_to(self.total_count._data, shape).astype(np.float64)
+        odds = np.broadcast_to(np.exp(self.logits._data.astype(np.float64)), shape)
+        rng = generator()
+        lam = rng.standard_gamma(r) * odds
+        return deepgrad.from_numpy(rng.poisson(lam).astype(self._param.dtype))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        r = self.total_count
+        unnormalized = r * F.logsigmoid(-self.logits) + value * F.logsigmoid(self.logits)
+        normalization = (-deepgrad.lgamma(r + value) + deepgrad.lgamma(1.0 + value)
+                         + deepgrad.lgamma(r))
+        # r + k = 0 only for k = 0 with r = 0: P(0) = 1 there
+        normalization = deepgrad.where(r + value == 0, deepgrad.zeros_like(normalization),
+                                       normalization)
+        return unnormalized - normalization
 
 
 class Multinomial(Distribution):

@@ -20,7 +20,7 @@ from deepgrad.distributions import constraints
 from deepgrad.distributions.distribution import Distribution
 from deepgrad.distributions.utils import broadcast_all, draw
 
-__all__ = ["Gamma", "Exponential", "Dirichlet", "Beta"]
+__all__ = ["Gamma", "Chi2", "Exponential", "Dirichlet", "Beta"]
 
 
 def _regularized_gamma_p(a, x):
@@ -138,6 +138,25 @@ class Gamma(Distribution):
     def entropy(self):
         c = self.concentration
         return c - deepgrad.log(self.rate) + deepgrad.lgamma(c) + (1.0 - c) * deepgrad.digamma(c)
+
+
+class Chi2(Gamma):
+    r"""Chi-squared distribution with ``df`` degrees of freedom: Gamma(df/2, rate 1/2)."""
+
+    arg_constraints = {"df": constraints.positive}
+
+    def __init__(self, df, validate_args=None):
+        (df_t,) = broadcast_all(df)
+        super().__init__(0.5 * df_t if not isinstance(df, numbers.Number) else 0.5 * df, 0.5,
+                         validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Chi2, _instance)
+        return super().expand(batch_shape, new)
+
+    @property
+    def df(self):
+        return self.concentration * 2
 
 
 class Exponential(Distribution):

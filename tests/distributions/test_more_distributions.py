@@ -221,3 +221,55 @@ def test_straight_through():
     t_logits = torch.tensor(logits.detach().numpy(), requires_grad=True)
     (torch.softmax(t_logits, -1) * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(logits.grad.numpy(), t_logits.grad.numpy(), atol=1e-12)
+
+
+def test_student_gumbel_weibull_pareto_chi2_negbinomial():
+    df, loc, scale = RNG.uniform(2.5, 6, 3), RNG.standard_normal(3), RNG.uniform(0.5, 2, 3)
+    _check(lambda lib, a, b, c: lib.StudentT(a, b, c), [df, loc, scale],
+           RNG.standard_normal((2, 3)), atol=1e-8)
+    _check(lambda lib, a, b: lib.Gumbel(a, b), [loc, scale], RNG.standard_normal((2, 3)),
+           methods=("log_prob", "entropy", "mean", "variance", "stddev"))
+    k = RNG.uniform(0.8, 3, 3)
+    _check(lambda lib, a, b: lib.Weibull(a, b), [scale, k], RNG.uniform(0.1, 3, (2, 3)),
+           atol=1e-8)
+    _check(lambda lib, a, b: lib.Pareto(a, b), [scale, df], scale + RNG.uniform(0, 3, (2, 3)),
+           methods=("log_prob", "entropy", "mean", "variance"), atol=1e-8)
+    _check(lambda lib, a: lib.Chi2(a), [df], RNG.uniform(0.1, 5, (2, 3)))
+    _check(lambda lib, a, p: lib.NegativeBinomial(a, probs=p), [df, RNG.uniform(0.1, 0.8, 3)],
+           RNG.integers(0, 6, (2, 3)) * 1.0, methods=("log_prob", "mean", "variance"))
+    _check(lambda lib, a, p: lib.NegativeBinomial(a, logits=p), [df, RNG.standard_normal(3)],
+           RNG.integers(0, 6, (2, 3)) * 1.0, methods=("log_prob", "mean", "variance"))
+
+
+MORE_SAMPLERS = {
+    "studentt": lambda: D.StudentT(deepgrad.tensor([5.0, 8.0]), deepgrad.tensor([0.0, 1.0]),
+                                   deepgrad.tensor([1.0, 0.5])),
+    "gumbel": lambda: D.Gumbel(deepgrad.tensor([0.0, 1.0]), deepgrad.tensor([1.0, 0.5])),
+    "weibull": lambda: D.Weibull(deepgrad.tensor([1.0, 2.0]), deepgrad.tensor([1.5, 3.0])),
+    "pareto": lambda: D.Pareto(deepgrad.tensor([1.0, 2.0]), deepgrad.tensor([5.0, 6.0])),
+    "chi2": lambda: D.Chi2(deepgrad.tensor([3.0, 5.0])),
+    "negbinomial": lambda: D.NegativeBinomial(deepgrad.tensor([3.0, 5.0]),
+                                              probs=deepgrad.tensor([0.3, 0.6])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_SAMPLERS))
+def test_more_sample_moments(name):
+    dist = MORE_SAMPLERS[name]()
+    deepgrad.manual_seed(5)
+    sample = dist.sample((40000,)).numpy().astype(np.float64)
+    np.testing.assert_allclose(sample.mean(0), dist.mean.numpy(), atol=0.05, rtol=0.03)
+    np.testing.assert_allclose(sample.var(0), dist.variance.numpy(), atol=0.05, rtol=0.1)
+
+
+def test_student_t_rsample_gradients():
+    df = deepgrad.tensor(6.0, dtype=deepgrad.float64, requires_grad=True)
+    loc = deepgrad.tensor(0.5, dtype=deepgrad.float64, requires_grad=True)
+    scale = deepgrad.tensor(2.0, dtype=deepgrad.float64, requires_grad=True)
+    deepgrad.manual_seed(0)
+    x = D.StudentT(df, loc, scale).rsample((20000,))
+    (x ** 2).mean().backward()
+    # E[x²] = loc² + scale² df/(df-2): d/dloc = 2 loc, d/dscale = 2 scale df/(df-2),
+    # d/ddf = -2 scale² / (df-2)²
+    np.testing.assert_allclose([loc.grad.item(), scale.grad.item(), df.grad.item()],
+                               [1.0, 6.0, -0.5], rtol=0.1, atol=0.05)
