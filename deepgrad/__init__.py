@@ -485,3 +485,4 @@ _SUBPACKAGES += ("testing",)  # missing-api: torch.testing (assert_close, make_t
 _LAZY_NAMES.update({"is_anomaly_enabled": "autograd", "set_anomaly_enabled": "autograd",
                     "is_anomaly_check_nan_enabled": "autograd"})
 _SUBPACKAGES += ("jit", "compiler", "random", "profiler")  # missing-api: runtime stand-ins
+_SUBPACKAGES += ("cpu", "accelerator", "mps")  # missing-api: device queries, no accelerator

@@ -95,3 +95,22 @@ def test_compile_returns_the_model_unchanged():
     assert g(deepgrad.tensor(3.0)).item() == 6.0
     with pytest.raises(RuntimeError, match="Either mode or options"):
         deepgrad.compile(f, mode="default", options={})
+
+
+def test_cpu_accelerator_mps_modules_answer_like_torch():
+    for name in ("is_available", "device_count", "current_device"):
+        assert getattr(deepgrad.cpu, name)() == getattr(torch.cpu, name)()
+    assert deepgrad.cpu.synchronize() is None
+    with deepgrad.cpu.amp.autocast():
+        assert deepgrad.is_autocast_enabled()
+    assert deepgrad.accelerator.is_available() is torch.accelerator.is_available() is False
+    assert deepgrad.accelerator.current_accelerator() is None
+    assert deepgrad.accelerator.device_count() == torch.accelerator.device_count() == 0
+    device = deepgrad.accelerator.current_accelerator() or "cpu"
+    assert deepgrad.ones(2).to(device).tolist() == [1.0, 1.0]
+    assert deepgrad.mps.device_count() == torch.mps.device_count() == 0
+    with pytest.raises(RuntimeError) as th_error:
+        torch.mps.synchronize()
+    with pytest.raises(RuntimeError) as dg_error:
+        deepgrad.mps.synchronize()
+    assert str(dg_error.value) == str(th_error.value)
