@@ -10,6 +10,7 @@ parameters (the VAE's reparameterization trick, policy gradients).
 from deepgrad.distributions import constraints, transforms
 from deepgrad.distributions.bernoulli import Bernoulli
 from deepgrad.distributions.categorical import Categorical, OneHotCategorical
+from deepgrad.distributions.constraint_registry import biject_to, transform_to
 from deepgrad.distributions.continuous import (
     Cauchy,
     Gumbel,
@@ -50,5 +51,6 @@ __all__ = [
     "HalfNormal", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "Poisson",
     "TransformedDistribution", "transforms", "ExpRelaxedCategorical", "LogitRelaxedBernoulli",
     "OneHotCategoricalStraightThrough", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-    "Chi2", "Gumbel", "NegativeBinomial", "Pareto", "StudentT", "Weibull",
+    "Chi2", "Gumbel", "NegativeBinomial", "Pareto", "StudentT", "Weibull", "biject_to",
+    "transform_to",
 ]

@@ -24,7 +24,8 @@ from deepgrad.tensor import Tensor
 
 __all__ = ["Transform", "ComposeTransform", "ExpTransform", "AffineTransform",
            "SigmoidTransform", "TanhTransform", "AbsTransform", "PowerTransform",
-           "TransformedDistribution", "LogNormal"]
+           "IndependentTransform", "SoftmaxTransform", "StickBreakingTransform",
+           "identity_transform", "TransformedDistribution", "LogNormal"]
 
 
 class Transform:
@@ -338,6 +339,99 @@ class AffineTransform(Transform):
         return tuple(deepgrad.broadcast_shapes(tuple(shape), *self._param_shapes()))
 
     inverse_shape = forward_shape
+
+
+class IndependentTransform(Transform):
+    """``base_transform`` applied elementwise over ``reinterpreted_batch_ndims`` more event
+    dimensions: log|det J| is summed over them."""
+
+    def __init__(self, base_transform, reinterpreted_batch_ndims, cache_size=0):
+        super().__init__(cache_size)
+        self.base_transform = base_transform
+        self.reinterpreted_batch_ndims = int(reinterpreted_batch_ndims)
+
+    @property
+    def domain(self):
+        return constraints.independent(self.base_transform.domain,
+                                       self.reinterpreted_batch_ndims)
+
+    @property
+    def codomain(self):
+        return constraints.independent(self.base_transform.codomain,
+                                       self.reinterpreted_batch_ndims)
+
+    @property
+    def bijective(self):
+        return self.base_transform.bijective
+
+    @property
+    def sign(self):
+        return self.base_transform.sign
+
+    def _call(self, x):
+        return self.base_transform(x)
+
+    def _inverse(self, y):
+        return self.base_transform.inv(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return _sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y),
+                              self.reinterpreted_batch_ndims)
+
+
+class SoftmaxTransform(Transform):
+    """x ↦ softmax(x) onto the simplex (not bijective: ``inv`` is log, up to a constant)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+
+    def _call(self, x):
+        probs = (x - x.amax(-1, keepdim=True)).exp()
+        return probs / probs.sum(-1, keepdim=True)
+
+    def _inverse(self, y):
+        return y.log()
+
+
+class StickBreakingTransform(Transform):
+    r"""A bijection from R^{K-1} onto the K-simplex by stick breaking: z_i = σ(x_i - log(K - i)),
+    y_i = z_i ∏_{j<i} (1 - z_j), the last entry taking what remains."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+    bijective = True
+
+    @staticmethod
+    def _offset(x):
+        n = x.shape[-1]
+        return deepgrad.arange(n, 0, -1, dtype=x.dtype)  # K - i for i = 1 .. K-1
+
+    def _call(self, x):
+        eps = float(deepgrad.finfo(x.dtype).eps)
+        tiny = float(deepgrad.finfo(x.dtype).tiny)
+        z = deepgrad.sigmoid(x - self._offset(x).log()).clamp(min=tiny, max=1 - eps)
+        z_cumprod = (1 - z).cumprod(-1)
+        ones = deepgrad.ones(*(tuple(x.shape[:-1]) + (1,)), dtype=x.dtype)
+        return deepgrad.cat([z, ones], -1) * deepgrad.cat([ones, z_cumprod], -1)
+
+    def _inverse(self, y):
+        y_crop = y[..., :-1]
+        offset = deepgrad.arange(y_crop.shape[-1], 0, -1, dtype=y.dtype)
+        sf = (1 - y_crop.cumsum(-1)).clamp(min=float(deepgrad.finfo(y.dtype).tiny))
+        return y_crop.log() - sf.log() + offset.log()
+
+    def log_abs_det_jacobian(self, x, y):
+        x = x - self._offset(x).log()
+        return (-x + F.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+
+    def forward_shape(self, shape):
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
+identity_transform = ComposeTransform([])
 
 
 class TransformedDistribution(Distribution):

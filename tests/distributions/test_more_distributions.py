@@ -273,3 +273,47 @@ def test_student_t_rsample_gradients():
     # d/ddf = -2 scale² / (df-2)²
     np.testing.assert_allclose([loc.grad.item(), scale.grad.item(), df.grad.item()],
                                [1.0, 6.0, -0.5], rtol=0.1, atol=0.05)
+
+
+CONSTRAINTS = {
+    "real": lambda c: c.real,
+    "positive": lambda c: c.positive,
+    "greater_than": lambda c: c.greater_than(2.0),
+    "less_than": lambda c: c.less_than(-1.0),
+    "unit_interval": lambda c: c.unit_interval,
+    "interval": lambda c: c.interval(-2.0, 5.0),
+    "simplex": lambda c: c.simplex,
+    "real_vector": lambda c: c.real_vector,
+}
+
+
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+@pytest.mark.parametrize("name", sorted(CONSTRAINTS))
+def test_constraint_registry_matches_torch(registry, name):
+    u = RNG.standard_normal((2, 3))
+    d_t = getattr(D, registry)(CONSTRAINTS[name](D.constraints))
+    t_t = getattr(torch.distributions, registry)(CONSTRAINTS[name](torch.distributions.constraints))
+    d_u, t_u = deepgrad.tensor(u, requires_grad=True), torch.tensor(u, requires_grad=True)
+    d_y, t_y = d_t(d_u), t_t(t_u)
+    _close(d_y, t_y, atol=1e-12)
+    assert bool(CONSTRAINTS[name](D.constraints).check(d_y.detach()).numpy().all())
+    if name == "simplex" and registry == "transform_to":
+        return  # softmax: not bijective, no Jacobian determinant
+    d_ldj, t_ldj = d_t.log_abs_det_jacobian(d_u, d_y), t_t.log_abs_det_jacobian(t_u, t_y)
+    _close(d_ldj, t_ldj, atol=1e-10)
+    _close(d_t.inv(d_y), t_u, atol=1e-8)
+    if t_ldj.requires_grad:  # the identity's log|det J| is a constant 0
+        d_ldj.sum().backward()
+        t_ldj.sum().backward()
+        _close(d_u.grad, t_u.grad, atol=1e-10)
+
+
+def test_constraint_registry_register_and_errors():
+    with pytest.raises(NotImplementedError, match="Cannot transform _Boolean"):
+        D.biject_to(D.constraints.boolean)
+
+    class MyConstraint(D.constraints.Constraint):
+        pass
+
+    D.transform_to.register(MyConstraint, lambda c: D.transforms.ExpTransform())
+    assert isinstance(D.transform_to(MyConstraint()), D.transforms.ExpTransform)
