@@ -317,3 +317,22 @@ def test_constraint_registry_register_and_errors():
 
     D.transform_to.register(MyConstraint, lambda c: D.transforms.ExpTransform())
     assert isinstance(D.transform_to(MyConstraint()), D.transforms.ExpTransform)
+
+
+def test_top_level_poisson_and_binomial():
+    rates = deepgrad.tensor([[0.5, 3.0], [10.0, 0.0]])
+    deepgrad.manual_seed(0)
+    a = deepgrad.poisson(rates.expand(20000, 2, 2))
+    deepgrad.manual_seed(0)
+    np.testing.assert_array_equal(deepgrad.poisson(rates.expand(20000, 2, 2)).numpy(),
+                                  a.numpy())
+    assert a.dtype == np.float32 and a.shape == (20000, 2, 2) and not a.requires_grad
+    np.testing.assert_allclose(a.numpy().mean(0), rates.numpy(), atol=0.06)
+    g = deepgrad.Generator(7)
+    b = deepgrad.binomial(deepgrad.tensor([5.0, 20.0]).expand(20000, 2),
+                          deepgrad.tensor([0.2, 0.9]), generator=g)
+    np.testing.assert_allclose(b.numpy().mean(0), [1.0, 18.0], atol=0.05)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        deepgrad.poisson(deepgrad.tensor([-1.0]))
+    th = torch.poisson(torch.tensor([2.0]))
+    assert th.dtype == torch.float32 and a.dtype == np.float32
