@@ -31,6 +31,7 @@ from deepgrad.distributions.distribution import Distribution
 from deepgrad.distributions.gamma import Beta, Chi2, Dirichlet, Exponential, Gamma
 from deepgrad.distributions.independent import Independent
 from deepgrad.distributions.kl import kl_divergence, register_kl
+from deepgrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from deepgrad.distributions.mixture import MixtureSameFamily
 from deepgrad.distributions.multivariate_normal import MultivariateNormal
 from deepgrad.distributions.normal import Normal
@@ -52,5 +53,5 @@ __all__ = [
     "TransformedDistribution", "transforms", "ExpRelaxedCategorical", "LogitRelaxedBernoulli",
     "OneHotCategoricalStraightThrough", "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "Chi2", "Gumbel", "NegativeBinomial", "Pareto", "StudentT", "Weibull", "biject_to",
-    "transform_to",
+    "transform_to", "LowRankMultivariateNormal",
 ]

@@ -336,3 +336,21 @@ def test_top_level_poisson_and_binomial():
         deepgrad.poisson(deepgrad.tensor([-1.0]))
     th = torch.poisson(torch.tensor([2.0]))
     assert th.dtype == torch.float32 and a.dtype == np.float32
+
+
+def test_lowrank_multivariate_normal():
+    loc = RNG.standard_normal((2, 4))
+    W = RNG.standard_normal((4, 2))
+    diag = RNG.uniform(0.5, 2, 4)
+    _check(lambda lib, a, b, c: lib.LowRankMultivariateNormal(a, b, c), [loc, W, diag],
+           RNG.standard_normal((3, 2, 4)), methods=("log_prob", "entropy", "mean", "variance"),
+           atol=1e-8)
+    d = D.LowRankMultivariateNormal(*(deepgrad.tensor(a) for a in (loc, W, diag)))
+    t = torch.distributions.LowRankMultivariateNormal(*(torch.tensor(a) for a in (loc, W, diag)))
+    _close(d.covariance_matrix, t.covariance_matrix)
+    _close(d.precision_matrix, t.precision_matrix, atol=1e-8)
+    deepgrad.manual_seed(0)
+    s = d.sample((20000,)).numpy()
+    np.testing.assert_allclose(np.cov(s[:, 0].T), t.covariance_matrix[0].numpy(), atol=0.15)
+    with pytest.raises(ValueError, match="cov_factor"):
+        D.LowRankMultivariateNormal(deepgrad.zeros(3), deepgrad.zeros(2, 1), deepgrad.ones(3))
