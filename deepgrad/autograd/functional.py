@@ -18,8 +18,11 @@ extrapolated central difference
     H v \approx \frac{4 D(h/2) - D(h)}{3} \quad (\text{error } O(h^4)),
 
 with h = 2 eps^{1/5} max(1, |x|): about 1e-11 relative error in float64, about 1e-5 in
-float32. For the same reason ``create_graph=True`` (a differentiable result) is refused.
+float32. For the same reason ``create_graph=True`` gives the values with a warning, outside
+the graph (not differentiable).
 """
+
+import warnings
 
 import numpy as np
 
@@ -50,12 +53,15 @@ def _as_tuple(value, arg_name, fn_name):
     return values, was_tuple
 
 
-def _refuse_create_graph(create_graph, fn_name):
+def _warn_create_graph(create_graph, fn_name):
+    """``create_graph=True`` asks for a result that is itself differentiable. deepgrad can't
+    give one; the values are the same, so they are returned outside the graph (a backward
+    through them then fails loudly instead of giving wrong gradients), with a warning."""
     if create_graph:
-        raise NotImplementedError(
-            f"{fn_name}(create_graph=True) needs a differentiable result (higher-order "
-            f"gradients), which deepgrad does not have: its backward functions run on NumPy "
-            f"arrays outside the graph")
+        warnings.warn(
+            f"{fn_name}(create_graph=True): deepgrad has no higher-order gradients (its "
+            f"backward functions run on NumPy arrays outside the graph), so the result is "
+            f"computed but is not differentiable (it does not require grad)", stacklevel=3)
 
 
 def _fresh_leaves(arrays):
@@ -160,7 +166,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     ``v`` has the outputs' structure and shapes (it may be omitted for a single-element
     output); the product has the inputs' structure.
     """
-    _refuse_create_graph(create_graph, "vjp")
+    _warn_create_graph(create_graph, "vjp")
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "vjp")
     leaves = _fresh_leaves([x._data for x in inputs])
     outputs, outputs_tuple = _run(func, leaves, "vjp")
@@ -176,7 +182,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
     ``v`` has the inputs' structure; the product has the outputs' structure.
     """
-    _refuse_create_graph(create_graph, "jvp")
+    _warn_create_graph(create_graph, "jvp")
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "jvp")
     v = _default_v(inputs, "inputs", "jvp") if v is None else \
         _check_v(v, inputs, "inputs", "jvp")
@@ -205,7 +211,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
             'Otherwise, prefer to use "reverse-mode".')
-    _refuse_create_graph(create_graph, "jacobian")
+    _warn_create_graph(create_graph, "jacobian")
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "jacobian")
     outputs, outputs_tuple, J = _jacobian_arrays(func, inputs, strict, "jacobian")
     blocks = [_pack([_wrap(Jij) for Jij in row], inputs_tuple) for row in J]
@@ -263,7 +269,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     module docstring), then symmetrized, as an exact Hessian of a twice-differentiable
     function is.
     """
-    _refuse_create_graph(create_graph, "hessian")
+    _warn_create_graph(create_graph, "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "hessian")
@@ -302,7 +308,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
-    _refuse_create_graph(create_graph, fn_name)
+    _warn_create_graph(create_graph, fn_name)
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", fn_name)
     arrays = [x._data for x in inputs]
     out, _ = _scalar_gradient(func, arrays, strict, fn_name)
