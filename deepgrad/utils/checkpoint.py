@@ -16,6 +16,7 @@ is then dropped), so ``autograd.grad`` with respect to them works and an input t
 gradient is fine.
 """
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -104,7 +105,7 @@ class CheckpointBackward(Function):
         try:
             if self.rng_state is not None:
                 _random.set_rng_state(self.rng_state)
-            with enable_grad():
+            with enable_grad(), self.recompute_context:
                 outputs, _ = _as_outputs(self.function(*args, **self.kwargs))
         finally:
             if current is not None:
@@ -134,6 +135,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         function: what to run (a module, or any function of tensors).
         *args: its positional arguments.
         use_reentrant: see the module docstring; omitted means True, with torch's warning.
+        context_fn: (non-reentrant) returns two context managers, entered around the forward
+            run and around the recomputation.
         preserve_rng_state: restore the random generator before the recomputation (default
             True), so random ops (dropout) see the same draws both times.
 
@@ -165,6 +168,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     rng_state = _random.get_rng_state() if preserve_rng_state else None
     extra = []
     recorded = False
+    forward_context, recompute_context = (contextlib.nullcontext(), contextlib.nullcontext()) \
+        if context_fn is None else context_fn()
     if use_reentrant:
         if not any(t.requires_grad for t in tensors):
             warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
@@ -174,13 +179,14 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         if extra is None:
             # a plain function: record this one run to find the leaves it uses (parameters
             # it closes over); the graph is dropped with the outputs below
-            result = function(*args, **kwargs)
+            with forward_context:
+                result = function(*args, **kwargs)
             extra = _graph_leaves(_as_outputs(result)[0], tensors)
             recorded = True
         seen = {id(t) for t in tensors}
         extra = [p for p in extra if id(p) not in seen]
     if not recorded:
-        with no_grad():
+        with no_grad(), forward_context:
             result = function(*args, **kwargs)
     outputs, rebuild = _as_outputs(result)
     parents = tensors + extra
@@ -190,6 +196,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     node.function, node.args, node.kwargs = function, args, kwargs
     node.tensor_positions, node.extra = positions, extra
     node.rng_state, node.reentrant = rng_state, bool(use_reentrant)
+    node.recompute_context = recompute_context
     # the outputs' values (outside the graph of a recorded run, which is then freed), all
     # sharing the one node
     pieces, node.layout = join_outputs(outputs, node, {id(o) for o in outputs})

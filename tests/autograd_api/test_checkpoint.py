@@ -156,3 +156,26 @@ def test_reachable_as_torch_utils_after_bare_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["checkpoint", "DataLoader"]
+
+
+def test_context_fn_wraps_forward_and_recompute():
+    seen = []
+
+    class Mark:
+        def __init__(self, name):
+            self.name = name
+
+        def __enter__(self):
+            seen.append(self.name)
+
+        def __exit__(self, *exc):
+            return False
+
+    x = deepgrad.ones(2, requires_grad=True)
+    y = checkpoint(lambda t: t * 3, x, use_reentrant=False,
+                   context_fn=lambda: (Mark("forward"), Mark("recompute")))
+    assert seen == ["forward"]
+    y.sum().backward()
+    assert seen == ["forward", "recompute"] and x.grad.tolist() == [3.0, 3.0]
+    with pytest.raises(ValueError, match="context_fn"):
+        checkpoint(lambda t: t, x, use_reentrant=True, context_fn=lambda: (Mark("a"), Mark("b")))
