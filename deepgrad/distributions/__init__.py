@@ -55,3 +55,38 @@ __all__ = [
     "Chi2", "Gumbel", "NegativeBinomial", "Pareto", "StudentT", "Weibull", "biject_to",
     "transform_to", "LowRankMultivariateNormal",
 ]
+
+
+def _alias_torch_module_paths():
+    """torch keeps one distribution per module (``torch.distributions.beta.Beta``); deepgrad
+    groups related ones in a file. Register torch's module paths as aliases of deepgrad's
+    files, so ``from deepgrad.distributions.beta import Beta`` works as it does in torch."""
+    import sys
+
+    from deepgrad.distributions import (
+        categorical,
+        continuous,
+        discrete,
+        gamma,
+        mixture,
+        relaxed,
+        transforms,
+    )
+
+    paths = {
+        "one_hot_categorical": categorical, "beta": gamma, "dirichlet": gamma,
+        "exponential": gamma, "chi2": gamma, "laplace": continuous, "cauchy": continuous,
+        "half_normal": continuous, "gumbel": continuous, "studentT": continuous,
+        "weibull": continuous, "pareto": continuous, "poisson": discrete,
+        "binomial": discrete, "geometric": discrete, "multinomial": discrete,
+        "negative_binomial": discrete, "log_normal": transforms,
+        "transformed_distribution": transforms, "mixture_same_family": mixture,
+        "relaxed_bernoulli": relaxed, "relaxed_categorical": relaxed,
+    }
+    for name, module in paths.items():
+        sys.modules.setdefault(f"{__name__}.{name}", module)
+        globals().setdefault(name, module)  # torch.distributions.beta is an attribute too
+
+
+_alias_torch_module_paths()
+

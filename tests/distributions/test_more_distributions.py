@@ -354,3 +354,17 @@ def test_lowrank_multivariate_normal():
     np.testing.assert_allclose(np.cov(s[:, 0].T), t.covariance_matrix[0].numpy(), atol=0.15)
     with pytest.raises(ValueError, match="cov_factor"):
         D.LowRankMultivariateNormal(deepgrad.zeros(3), deepgrad.zeros(2, 1), deepgrad.ones(3))
+
+
+def test_torch_module_paths_resolve():
+    import importlib
+
+    for path, name in [("beta", "Beta"), ("one_hot_categorical", "OneHotCategorical"),
+                       ("transformed_distribution", "TransformedDistribution"),
+                       ("relaxed_categorical", "RelaxedOneHotCategorical"),
+                       ("studentT", "StudentT"), ("log_normal", "LogNormal"),
+                       ("normal", "Normal"), ("kl", "kl_divergence")]:
+        module = importlib.import_module(f"deepgrad.distributions.{path}")
+        assert getattr(module, name) is getattr(D, name)
+        assert getattr(importlib.import_module(f"torch.distributions.{path}"), name)
+        assert getattr(D, path) is module
