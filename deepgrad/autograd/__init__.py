@@ -132,11 +132,11 @@ __all__ += ["FunctionCtx", "once_differentiable"]
 
 
 def __getattr__(name):
-    if name in ("functional", "profiler"):  # profiler: torch.autograd.profiler's names
+    if name in ("functional", "graph", "profiler"):  # profiler: torch.autograd.profiler
         import importlib
 
-        return importlib.import_module("deepgrad.autograd.functional" if name == "functional"
-                                       else "deepgrad.profiler")
+        return importlib.import_module("deepgrad.profiler" if name == "profiler"
+                                       else f"deepgrad.autograd.{name}")
     raise AttributeError(f"module 'deepgrad.autograd' has no attribute {name!r}")
 
 
