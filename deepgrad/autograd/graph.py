@@ -1,17 +1,17 @@
-"""``deepgrad.autograd.graph``: torch's saved-tensor hooks, as identity contexts.
+"""``deepgrad.autograd.graph``: torch's saved-tensor contexts.
 
 torch lets code transform what the graph saves for backward (``saved_tensors_hooks(pack,
-unpack)``), typically to move it off the GPU (``save_on_cpu``) or to compress it, and back.
-deepgrad's ops save NumPy arrays in their own nodes, which already live in host memory, and
-``unpack(pack(x))`` is meant to give x back; so these contexts leave the saved values as they
-are (``pack``/``unpack`` are not called) and the gradients are those of the plain graph.
+unpack)``), for instance to move it off the GPU (``save_on_cpu``). deepgrad's ops keep the
+NumPy arrays they save inside their own nodes, already in host memory: ``save_on_cpu`` is
+therefore exactly an identity context, while user ``pack``/``unpack`` hooks cannot be applied
+and ``saved_tensors_hooks`` says so rather than ignoring them.
 """
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
 
 
 class saved_tensors_hooks:
-    """Accepts ``pack_hook`` and ``unpack_hook``; saved values stay as they are."""
+    """torch's pack/unpack hooks on saved tensors: not supported (raises on entry)."""
 
     def __init__(self, pack_hook, unpack_hook):
         if not callable(pack_hook) or not callable(unpack_hook):
@@ -20,21 +20,29 @@ class saved_tensors_hooks:
         self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
 
     def __enter__(self):
+        raise NotImplementedError(
+            "saved_tensors_hooks: deepgrad's ops save NumPy arrays inside their graph nodes, "
+            "so pack/unpack hooks cannot be applied to them")
+
+    def __exit__(self, *exc):
+        return False
+
+
+class save_on_cpu:
+    """Keep saved tensors in host memory: they always are in deepgrad (an identity context)."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        self.pin_memory = pin_memory
+
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         return False
 
 
-class save_on_cpu(saved_tensors_hooks):
-    """Saved values are already in host memory in deepgrad: an identity context."""
-
-    def __init__(self, pin_memory=False, device_type="cuda"):
-        super().__init__(lambda x: x, lambda x: x)
-
-
 class disable_saved_tensors_hooks:
-    """An identity context (no hooks are ever applied)."""
+    """Forbid saved-tensor hooks inside (they are never applied in deepgrad anyway)."""
 
     def __init__(self, error_message):
         self.error_message = error_message
