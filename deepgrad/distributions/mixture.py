@@ -23,10 +23,10 @@ class MixtureSameFamily(Distribution):
         self._component_distribution = component_distribution
         if not isinstance(mixture_distribution, Categorical):
             raise ValueError("The Mixture distribution needs to be an instance of "
-                             "torch.distributions.Categorical".replace("torch", "deepgrad"))
+                             "deepgrad.distributions.Categorical")
         if not isinstance(component_distribution, Distribution):
             raise ValueError("The Component distribution need to be an instance of "
-                             "torch.distributions.Distribution".replace("torch", "deepgrad"))
+                             "deepgrad.distributions.Distribution")
         mix_batch = tuple(mixture_distribution.batch_shape)
         comp_batch = tuple(component_distribution.batch_shape)[:-1]
         for size1, size2 in zip(reversed(mix_batch), reversed(comp_batch)):

@@ -112,7 +112,7 @@ class CheckpointBackward(Function):
                 _random.set_rng_state(current)
         grads = _split(grad, self.layout)
         pairs = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad and g is not None]
-        wanted = [c for c in copies] + list(self.extra)
+        wanted = copies + list(self.extra)
         if not pairs:
             return (None,) * len(self.parents)
         outs, seeds = [o for o, _ in pairs], [np.asarray(g, dtype=o.dtype) for o, g in pairs]
