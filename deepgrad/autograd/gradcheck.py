@@ -18,8 +18,15 @@ class GradcheckError(RuntimeError):
     pass
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
-    """Check ``fn``'s gradients w.r.t. every input that requires grad; True if they match."""
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, *,
+              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+              check_batched_grad=False, check_batched_forward_grad=False, check_forward_ad=False,
+              check_backward_ad=True, fast_mode=False, masked=None):
+    """Check ``fn``'s gradients w.r.t. every input that requires grad; True if they match.
+
+    torch's further switches are accepted so calls carry over; deepgrad always runs the full
+    (slow-mode) reverse-mode comparison they would otherwise select or skip.
+    """
     from deepgrad.autograd import grad as autograd_grad
     from deepgrad.autograd.grad_mode import no_grad
     from deepgrad.tensor import Tensor

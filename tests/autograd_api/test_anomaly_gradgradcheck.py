@@ -104,3 +104,11 @@ def test_gradgradcheck_catches_backward_wrong_away_from_the_point():
     with pytest.raises(autograd.GradcheckError, match="second-derivative mismatch"):
         autograd.gradgradcheck(Cube.apply, (x,))
     assert not autograd.gradgradcheck(Cube.apply, (x,), raise_exception=False)
+
+
+def test_gradcheck_accepts_torchs_switches():
+    x = deepgrad.tensor([0.3, 0.7], dtype=deepgrad.float64, requires_grad=True)
+    assert autograd.gradcheck(lambda a: a.exp() * a, (x,), eps=1e-6, atol=1e-5,
+                              check_undefined_grad=False, check_batched_grad=False,
+                              fast_mode=True, nondet_tol=0.0)
+    assert autograd.gradgradcheck(lambda a: a.exp() * a, (x,), check_batched_grad=False)
