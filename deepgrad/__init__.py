@@ -487,3 +487,4 @@ _LAZY_NAMES.update({"is_anomaly_enabled": "autograd", "set_anomaly_enabled": "au
 _SUBPACKAGES += ("jit", "compiler", "random", "profiler")  # missing-api: runtime stand-ins
 _SUBPACKAGES += ("cpu", "accelerator", "mps")  # missing-api: device queries, no accelerator
 _LAZY_NAMES.update({"poisson": "distributions.sampling", "binomial": "distributions.sampling"})
+from deepgrad.tensor import device  # noqa: E402  core-bugs: torch.device (cpu only)

@@ -12,6 +12,98 @@ from deepgrad.autograd.grad_mode import GradMode
 from deepgrad.backend import dtypes
 
 
+class Size(tuple):
+    """A shape: a tuple of ints (``deepgrad.Size([2, 3]) == (2, 3)``), as ``torch.Size``.
+
+    Slicing and concatenation keep the type, so ``x.shape[1:]`` is still a Size."""
+
+    __slots__ = ()
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        return int(np.prod(self, dtype=np.int64))
+
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __repr__(self):
+        return f"deepgrad.Size({list(self)})"
+
+
+class device:
+    """Where a tensor lives, as ``torch.device``: ``device('cpu')``, ``device('cpu:0')``,
+    ``device('cpu', 0)``, ``device(type='cpu', index=0)``.
+
+    Any device type can be named (``device('cuda')`` is allowed, as in torch); deepgrad only
+    computes on the CPU, so moving a tensor anywhere else raises.
+    """
+
+    __slots__ = ("type", "index")
+    _TYPES = ("cpu", "cuda", "mps", "meta", "xpu", "xla", "hip", "mkldnn", "opengl", "opencl",
+              "ideep", "vulkan", "ve", "fpga", "ort", "mtia", "privateuseone", "hpu", "lazy",
+              "ipu", "maia")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            if index is not None:
+                raise TypeError("device(): a device object can't be combined with an index")
+            object.__setattr__(self, "type", type.type)
+            object.__setattr__(self, "index", type.index)
+            return
+        if isinstance(type, (int, np.integer)) and not isinstance(type, bool):
+            type, index = "cuda", int(type)  # torch.device(0) means cuda:0
+        if not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments: {type!r}")
+        name, _, number = type.partition(":")
+        if name not in self._TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(self._TYPES)} device type at start "
+                               f"of device string: {type}")
+        if number:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was "
+                                   f"passed explicitly: {type}")
+            if not number.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(number)
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        object.__setattr__(self, "type", name)
+        object.__setattr__(self, "index", None if index is None else int(index))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("device objects are immutable")
+
+    def __eq__(self, other):
+        # torch.device compares equal only to devices (device('cpu') == 'cpu' is False)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+_CPU = device("cpu")
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -61,7 +153,7 @@ class Tensor:
 
     @property
     def shape(self):
-        return self._data.shape
+        return Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -73,7 +165,7 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return _CPU
 
     @property
     def is_leaf(self):
@@ -94,7 +186,7 @@ class Tensor:
 
     def size(self, dim=None):
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self.ndim, "size")]
 
     def numel(self):
@@ -283,10 +375,14 @@ def _as_array(data, dtype=None):
     elif isinstance(data, np.ndarray):
         array = data
     else:
-        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-            data = [np.asarray(x._data if isinstance(x, Tensor) else x) for x in data]
+        float_dtypes = []
+        if isinstance(data, (list, tuple)) and _holds_tensor(data):
+            data = _unwrap_tensors(data, float_dtypes)
         array = np.asarray(data)
-        if dtype is None:
+        if dtype is None and float_dtypes and array.dtype.kind == "f":
+            # float tensor elements decide the dtype (Python floats beside them are weak)
+            array = array.astype(np.result_type(*float_dtypes), copy=False)
+        elif dtype is None:
             if array.dtype.kind == "f":
                 array = array.astype(dtypes.default_float)
             elif array.dtype.kind in "iu":
@@ -300,6 +396,27 @@ def _as_array(data, dtype=None):
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return array
+
+
+def _holds_tensor(data):
+    return any(isinstance(x, Tensor) or isinstance(x, (list, tuple)) and _holds_tensor(x)
+               for x in data)
+
+
+def _unwrap_tensors(data, float_dtypes):
+    """Nested lists with tensors in them as nested lists of arrays; collects the float
+    tensors' dtypes, which torch's type inference follows."""
+    out = []
+    for x in data:
+        if isinstance(x, Tensor):
+            if x._data.dtype.kind == "f":
+                float_dtypes.append(x._data.dtype)
+            out.append(x._data)
+        elif isinstance(x, (list, tuple)):
+            out.append(np.asarray(_unwrap_tensors(x, float_dtypes)))
+        else:
+            out.append(x)
+    return out
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -319,6 +436,15 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     return out
 
 
-def _check_device(device):
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"deepgrad runs on the CPU only; device {device!r} is not available")
+def _check_device(where):
+    """Refuse any device but the CPU (accepts None, strings, ints and ``device`` objects)."""
+    if where is None:
+        return
+    if not isinstance(where, device):
+        try:
+            where = device(where)
+        except (TypeError, RuntimeError):
+            raise RuntimeError(f"deepgrad: invalid device {where!r}") from None
+    if where.type != "cpu" or where.index not in (None, 0):
+        raise RuntimeError(f"deepgrad runs on the CPU only; device {str(where)!r} is not "
+                           f"available")

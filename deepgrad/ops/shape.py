@@ -54,12 +54,34 @@ def _reshape(input, shape, op):
         raise
 
 
-def reshape(input, *shape):
+def _keyword_sizes(positional, keyword, op, name):
+    """``f(2, 3)``, ``f((2, 3))`` or torch's keyword spelling ``f(name=(2, 3))``."""
+    if keyword is None:
+        return positional
+    if positional:
+        raise TypeError(f"{op}() got multiple values for argument '{name}'")
+    return (keyword,)
+
+
+def reshape(input, *shape, **kwargs):
     """The same elements in a new shape (one size may be -1, inferred)."""
+    shape = _keyword_sizes(shape, _only_kw(kwargs, "shape", "reshape"), "reshape", "shape")
     return _reshape(input, shape, "reshape")
 
 
-def view(input, *shape):
+def _only_kw(kwargs, name, op):
+    if kwargs.keys() - {name}:
+        raise TypeError(f"{op}() got an unexpected keyword argument "
+                        f"'{next(iter(kwargs.keys() - {name}))}'")
+    return kwargs.get(name)
+
+
+def view(input, *shape, **kwargs):
+    """The same elements in a new shape (``view(2, 3)``, ``view((2, 3))``, ``view(size=...)``),
+    or reinterpreted as another dtype of the same size (``view(dtype)``)."""
+    if "dtype" in kwargs:
+        return input.to(kwargs.pop("dtype"))
+    shape = _keyword_sizes(shape, _only_kw(kwargs, "size", "view"), "view", "size")
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
         return input.to(shape[0])  # view(dtype)
     return _reshape(input, shape, "view")
@@ -96,8 +118,9 @@ class Permute(Function):
         return grad.transpose(np.argsort(self.axes))
 
 
-def permute(input, *dims):
-    dims = sizes_arg(dims)
+def permute(input, *dims, **kwargs):
+    """Reorder the dims (``permute(1, 0)``, ``permute((1, 0))`` or ``permute(dims=(1, 0))``)."""
+    dims = sizes_arg(_keyword_sizes(dims, _only_kw(kwargs, "dims", "permute"), "permute", "dims"))
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute: number of dims {len(dims)} doesn't match the input's "
                            f"{input.ndim} dimensions (shape {tuple(input.shape)})")
@@ -280,14 +303,6 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, axis) for t in tensors], axis)
 
 
-def hstack(tensors):
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
-
-
-def vstack(tensors):
-    return cat([t if t.ndim > 1 else t.reshape(1, -1) for t in tensors], 0)
-
-
 def _narrow_all(input, axis, bounds):
     index = [slice(None)] * input.ndim
     pieces = []
@@ -337,7 +352,17 @@ def select(input, dim, index):
 
 
 def narrow(input, dim, start, length):
+    """``length`` elements of ``dim`` from ``start`` (a negative start counts from the end)."""
     axis = _wrap_dim(dim, input.ndim, "narrow")
+    size = input.shape[axis]
+    start, length = int(start), int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start ({start}) is out of bounds for dimension {axis} of "
+                         f"size {size} (shape {tuple(input.shape)})")
+    start %= max(size, 1) if start < 0 else size + 1
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
+                           f"size ({size}) (shape {tuple(input.shape)})")
     key = [slice(None)] * input.ndim
     key[axis] = slice(start, start + length)
     return input[tuple(key)]
@@ -352,7 +377,12 @@ class Flip(Function):
         return np.flip(grad, self.axes)
 
 
-def flip(input, *dims):
+def flip(input, *dims, **kwargs):
+    """Reverse the order of elements along ``dims`` (``flip(0)``, ``flip((0, 1))``,
+    ``flip(dims=...)``)."""
+    dims = _keyword_sizes(dims, _only_kw(kwargs, "dims", "flip"), "flip", "dims")
+    if len(dims) == 1 and isinstance(dims[0], (int, np.integer)):
+        dims = (int(dims[0]),)
     dims = sizes_arg(dims)
     return Flip.apply(input, tuple(_wrap_dim(d, input.ndim, "flip") for d in dims))
 
@@ -425,19 +455,50 @@ def pad(input, pad, mode="constant", value=None):
 
 
 def contiguous(input, memory_format=None):
-    return input
+    """``input`` itself when its elements are already laid out in ``memory_format`` (row-major
+    by default), else a differentiable copy that is."""
+    from deepgrad.ops import shape_extra
+
+    fmt = None if memory_format is shape_extra.contiguous_format else memory_format
+    if shape_extra.is_contiguous(input, fmt):
+        return input
+    return Clone.apply(input, _layout_order(memory_format or shape_extra.contiguous_format,
+                                            input.ndim))
+
+
+def _layout_order(memory_format, ndim):
+    """The dim order (outermost first) a memory format lays elements out in; None keeps the
+    input's own layout (``preserve_format``)."""
+    from deepgrad.ops import shape_extra
+
+    if memory_format is shape_extra.preserve_format:
+        return None
+    if memory_format is shape_extra.channels_last and ndim == 4:
+        return (0, 2, 3, 1)
+    if memory_format is shape_extra.channels_last_3d and ndim == 5:
+        return (0, 2, 3, 4, 1)
+    if memory_format in (shape_extra.channels_last, shape_extra.channels_last_3d):
+        raise RuntimeError(f"required rank {4 if memory_format is shape_extra.channels_last else 5}"
+                           f" tensor to use {memory_format}, got a {ndim}-d tensor")
+    return tuple(range(ndim))
 
 
 class Clone(Function):
-    def forward(self, x):
-        return x.copy()
+    def forward(self, x, order=None):
+        if order is None:
+            return x.copy()  # order="K": the copy keeps x's layout
+        inverse = tuple(np.argsort(order))
+        return np.ascontiguousarray(x.transpose(order)).transpose(inverse)
 
     def backward(self, grad):
         return grad
 
 
 def clone(input, memory_format=None):
-    return Clone.apply(input)
+    """A differentiable copy; ``memory_format`` picks its layout (default: the input's)."""
+    if memory_format is None:
+        return Clone.apply(input)
+    return Clone.apply(input, _layout_order(memory_format, input.ndim))
 
 
 class Cast(Function):

@@ -28,19 +28,12 @@ from deepgrad.backend import dtypes
 from deepgrad.ops import creation, elementwise, inplace, reduce, shape
 from deepgrad.ops import index as indexing
 from deepgrad.ops._util import broadcast_shape, sizes_arg, unbroadcast
-from deepgrad.tensor import Tensor, _check_device, _wrap_dim
+from deepgrad.tensor import Tensor, _check_device, _wrap_dim, device
 
 newaxis = None
 
 
-class Size(tuple):
-    """A shape: a tuple of ints (``deepgrad.Size([2, 3]) == (2, 3)``)."""
-
-    def numel(self):
-        return int(np.prod(self, dtype=np.int64))
-
-    def __repr__(self):
-        return f"deepgrad.Size({list(self)})"
+from deepgrad.tensor import Size  # noqa: E402  (re-exported: deepgrad.Size)
 
 
 def _constant(array):
@@ -1389,7 +1382,72 @@ def _cast(dtype):
     return lambda self: self.to(dtype)
 
 
+# torch's legacy tensor-type names: ``x.type()`` returns them and ``x.type(name)`` casts
+_TYPE_NAMES = {
+    dtypes.float32: "torch.FloatTensor", dtypes.float64: "torch.DoubleTensor",
+    dtypes.float16: "torch.HalfTensor", dtypes.int64: "torch.LongTensor",
+    dtypes.int32: "torch.IntTensor", dtypes.int16: "torch.ShortTensor",
+    dtypes.int8: "torch.CharTensor", dtypes.uint8: "torch.ByteTensor",
+    dtypes.bool_: "torch.BoolTensor",
+}
+_TYPE_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """``x.type()``: torch's type string ('torch.FloatTensor'...); ``x.type(dtype)`` or
+    ``x.type('torch.DoubleTensor')``: a cast."""
+    if dtype is None:
+        return _TYPE_NAMES.get(self._data.dtype, f"torch.{self._data.dtype.name}")
+    if isinstance(dtype, str):
+        name = dtype.replace("deepgrad.", "torch.", 1)
+        if name in _TYPE_DTYPES:
+            return shape.to_dtype(self, _TYPE_DTYPES[name])
+        if name.startswith("torch.cuda."):
+            _check_device("cuda")
+    return shape.to_dtype(self, dtypes.to_dtype(dtype))
+
+
+def _is_device_like(arg):
+    if isinstance(arg, (device, int)) and not isinstance(arg, bool):
+        return True
+    return isinstance(arg, str) and arg.partition(":")[0] in device._TYPES
+
+
+def _to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+        memory_format=None):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)``: a cast (or
+    ``self`` when nothing changes; ``copy=True`` always copies). Devices other than the CPU
+    raise, since deepgrad computes there only."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif _is_device_like(arg):
+            device = arg
+        elif isinstance(arg, bool):
+            non_blocking = arg
+        elif arg is not None:
+            dtype = arg
+    _check_device(device)
+    out = self if dtype is None else shape.to_dtype(self, dtypes.to_dtype(dtype))
+    if copy and out is self:
+        out = shape.clone(self)
+    if memory_format is not None and memory_format is not preserve_format:
+        out = shape.contiguous(out, memory_format)
+    return out
+
+
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    raise RuntimeError("deepgrad runs on the CPU only: Tensor.cuda() is not available (keep "
+                       "the tensor on the CPU, e.g. `device = 'cuda' if "
+                       "torch.cuda.is_available() else 'cpu'`)")
+
+
+def _cpu(self, memory_format=None):
+    return self if memory_format is None else shape.contiguous(self, memory_format)
+
+
 TENSOR_METHODS = {
+    "type": _type, "to": _to, "cuda": _cuda, "cpu": _cpu,
     "movedim": movedim, "moveaxis": movedim, "swapdims": shape.transpose, "ravel": ravel,
     "rot90": rot90, "fliplr": fliplr, "flipud": flipud, "tensor_split": tensor_split,
     "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit, "split_with_sizes": split_with_sizes,
