@@ -488,3 +488,4 @@ _SUBPACKAGES += ("jit", "compiler", "random", "profiler")  # missing-api: runtim
 _SUBPACKAGES += ("cpu", "accelerator", "mps")  # missing-api: device queries, no accelerator
 _LAZY_NAMES.update({"poisson": "distributions.sampling", "binomial": "distributions.sampling"})
 from deepgrad.tensor import device  # noqa: E402  core-bugs: torch.device (cpu only)
+from deepgrad.tensor import set_printoptions  # noqa: E402,F811  core-bugs: torch print layout

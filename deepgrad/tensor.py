@@ -251,16 +251,7 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
-        extras = []
-        if self._data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or (
-                self._data.size == 0 and self._data.dtype != dtypes.float32):
-            extras.append(f"dtype=deepgrad.{_dtype_name(self._data.dtype)}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return _tensor_repr(self)
 
     # ----- autograd -------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
@@ -352,6 +343,155 @@ class _RemovableHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+# ----- printing: torch's layout (torch/_tensor_str.py), so printed output matches ---------------
+
+class _PrintOptions:
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None
+
+
+PRINT_OPTS = _PrintOptions()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """How tensors print, as ``torch.set_printoptions``: ``profile`` is "default", "short" or
+    "full"; ``sci_mode`` True/False forces or forbids scientific notation (None: automatic)."""
+    if profile is not None:
+        presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+                   "full": (4, float("inf"), 3, 80)}
+        if profile not in presets:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r}")
+        (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems,
+         PRINT_OPTS.linewidth) = presets[profile]
+    for name, value in (("precision", precision), ("threshold", threshold),
+                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            setattr(PRINT_OPTS, name, value)
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+class _Formatter:
+    """One width and notation for every element, chosen from the finite nonzero values."""
+
+    def __init__(self, array):
+        self.floating = array.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.max_width = True, False, 1
+        precision = PRINT_OPTS.precision
+        flat = array.reshape(-1)
+        if not self.floating:
+            for value in flat.tolist():
+                self.max_width = max(self.max_width, len(f"{value}"))
+            return
+        values = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        if values.size:
+            magnitudes = np.abs(values)
+            low, high = magnitudes.min(), magnitudes.max()
+            self.int_mode = bool(np.all(values == np.ceil(values)))
+            wide = high / low > 1000.0 or high > 1.0e8
+            if self.int_mode and not wide:
+                self.max_width = max(len(f"{v:.0f}") + 1 for v in values.tolist())
+            else:
+                self.sci_mode = wide or (not self.int_mode and low < 1.0e-4)
+                fmt = f"{{:.{precision}{'e' if self.sci_mode else 'f'}}}"
+                self.max_width = max(len(fmt.format(v)) for v in values.tolist())
+        if PRINT_OPTS.sci_mode is not None:
+            self.sci_mode = PRINT_OPTS.sci_mode
+
+    def format(self, value):
+        precision = PRINT_OPTS.precision
+        if not self.floating:
+            text = f"{value}"
+        elif self.sci_mode:
+            text = f"{{:{self.max_width}.{precision}e}}".format(value)
+        elif self.int_mode:
+            text = f"{value:.0f}"
+            if np.isfinite(value):
+                text += "."
+        else:
+            text = f"{{:.{precision}f}}".format(value)
+        return (self.max_width - len(text)) * " " + text
+
+
+def _summarized(array):
+    """The edge elements printing keeps when a tensor is summarised (what the width uses)."""
+    edge = PRINT_OPTS.edgeitems
+    if array.ndim == 0:
+        return array
+    if array.ndim == 1:
+        return np.concatenate([array[:edge], array[-edge:]]) if array.shape[0] > 2 * edge \
+            else array
+    rows = range(array.shape[0])
+    if array.shape[0] > 2 * edge:
+        rows = list(range(edge)) + list(range(array.shape[0] - edge, array.shape[0]))
+    return np.stack([_summarized(array[i]) for i in rows]) if len(rows) else array
+
+
+def _array_str(array, indent, summarize, formatter):
+    edge = PRINT_OPTS.edgeitems
+    if array.ndim == 0:
+        return formatter.format(array.item())
+    if array.ndim == 1:
+        per_line = max(1, int((PRINT_OPTS.linewidth - indent) // (formatter.max_width + 2)))
+        if summarize and not edge:
+            items = ["..."]
+        elif summarize and array.shape[0] > 2 * edge:
+            items = [formatter.format(v) for v in array[:edge].tolist()] + [" ..."] + \
+                [formatter.format(v) for v in array[-edge:].tolist()]
+        else:
+            items = [formatter.format(v) for v in array.tolist()]
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    size = array.shape[0]
+    if summarize and size > 2 * edge:
+        slices = [_array_str(array[i], indent + 1, summarize, formatter) for i in range(edge)] \
+            + ["..."] + [_array_str(array[i], indent + 1, summarize, formatter)
+                         for i in range(size - edge, size)]
+    else:
+        slices = [_array_str(array[i], indent + 1, summarize, formatter) for i in range(size)]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def _tensor_repr(t):
+    """``tensor([1.0000, 2.5000], dtype=...)`` laid out as PyTorch prints it."""
+    array, prefix = t._data, "tensor("
+    indent = len(prefix)
+    suffixes = []
+    plain = (dtypes.default_float, dtypes.int64, dtypes.bool_)
+    if array.size == 0:
+        if array.ndim != 1:
+            suffixes.append(f"size={tuple(array.shape)}")
+        if array.dtype != dtypes.default_float:
+            suffixes.append(f"dtype=deepgrad.{_dtype_name(array.dtype)}")
+        body = "[]"
+    else:
+        summarize = array.size > PRINT_OPTS.threshold
+        formatter = _Formatter(_summarized(array) if summarize else array)
+        body = _array_str(array, indent, summarize, formatter)
+        if array.dtype not in plain:
+            suffixes.append(f"dtype=deepgrad.{_dtype_name(array.dtype)}")
+    if t.grad_fn is not None:
+        name = t.grad_fn.name()
+        # torch numbers its backward nodes per overload (MulBackward0); the first is 0
+        suffixes.append(f"grad_fn=<{name}0>" if name.endswith("Backward") else
+                        f"grad_fn=<{name}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    pieces = [prefix, body]
+    last_line = len(body) - body.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line + len(suffix) + 2 > PRINT_OPTS.linewidth:
+            pieces.append(",\n" + " " * indent + suffix)
+            last_line = indent + len(suffix)
+        else:
+            pieces.append(", " + suffix)
+            last_line += len(suffix) + 2
+    return "".join(pieces) + ")"
 
 
 def _dtype_name(dtype):

@@ -206,3 +206,34 @@ def test_default_dtype_creation_ops():
     finally:
         dg.set_default_dtype(previous)
     assert dg.zeros(2).dtype == previous
+
+
+@pytest.mark.parametrize("make", [
+    lambda rng: np.array([1.0, 2.5]), lambda rng: np.array([1.0, 2.0]), lambda rng: np.array(2.5),
+    lambda rng: np.array([True, False]), lambda rng: np.arange(12.0).reshape(3, 4),
+    lambda rng: rng.standard_normal((2, 3, 4)), lambda rng: np.array([1e-5, 1.0]),
+    lambda rng: np.array([1e9, 1.0]), lambda rng: np.array([np.nan, 1.0, np.inf]),
+    lambda rng: rng.standard_normal(30), lambda rng: rng.standard_normal((40, 40)),
+    lambda rng: np.arange(2000), lambda rng: np.zeros((0, 3)), lambda rng: np.array([1, -20, 300]),
+    lambda rng: np.array([-0.0001, 2.0]), lambda rng: np.zeros(0, dtype=np.int64),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_repr_matches_torch_layout(make, dtype):
+    data = make(np.random.default_rng(0))
+    if data.dtype.kind == "f":
+        data = data.astype(dtype)
+    assert repr(dg.tensor(data)).replace("deepgrad.", "torch.") == repr(torch.tensor(data))
+
+
+def test_repr_autograd_suffixes_and_printoptions():
+    for ours, ref in ((dg.tensor([1.0, 2.0], requires_grad=True),
+                       torch.tensor([1.0, 2.0], requires_grad=True)),
+                      (dg.ones(2, requires_grad=True) * 2, torch.ones(2, requires_grad=True) * 2)):
+        assert repr(ours) == repr(ref)
+    try:
+        dg.set_printoptions(precision=2)
+        torch.set_printoptions(precision=2)
+        assert repr(dg.tensor([1.2345, 2.0])) == repr(torch.tensor([1.2345, 2.0]))
+    finally:
+        dg.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
