@@ -144,7 +144,8 @@ class CharTransformer(_Generator, nn.Module):
                                                kind=positions, batch_first=True)
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
                                            batch_first=True, norm_first=True)
-        self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)  # pre-norm
+        # pre-norm layers have no nested-tensor path (PyTorch would warn that it is off)
+        self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
         self.decoder = nn.Linear(d_model, vocab_size)
 
