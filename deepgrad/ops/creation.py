@@ -82,12 +82,18 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     return _make(np.full(input.shape, fill_value, _like_dtype(input, dtype)), requires_grad, device)
 
 
-def rand_like(input, dtype=None, generator=None):
-    return rand(*input.shape, dtype=_like_dtype(input, dtype), generator=generator)
+def rand_like(input, dtype=None, generator=None, *, device=None, requires_grad=False,
+              layout=None, memory_format=None):
+    """Uniform [0, 1) samples shaped (and typed, unless ``dtype``) like ``input``."""
+    return rand(*input.shape, dtype=_like_dtype(input, dtype), generator=generator,
+                device=device, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, generator=None):
-    return randn(*input.shape, dtype=_like_dtype(input, dtype), generator=generator)
+def randn_like(input, dtype=None, generator=None, *, device=None, requires_grad=False,
+               layout=None, memory_format=None):
+    """Standard normal samples shaped (and typed, unless ``dtype``) like ``input``."""
+    return randn(*input.shape, dtype=_like_dtype(input, dtype), generator=generator,
+                 device=device, requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

@@ -179,13 +179,14 @@ def _nograd_binary(ufunc, op):
     return apply
 
 
-def floor_divide(a, b):
-    """``a // b`` rounding toward negative infinity (no gradient), as PyTorch's ``//``."""
-    return _nograd_binary(np.floor_divide, "floor_divide")(a, b)
+def floor_divide(input, other):
+    """``input // other`` rounding toward negative infinity (no gradient), as PyTorch's ``//``."""
+    return _nograd_binary(np.floor_divide, "floor_divide")(input, other)
 
 
-def remainder(a, b):
-    return _nograd_binary(np.remainder, "remainder")(a, b)
+def remainder(input, other):
+    """Python's ``%``: the result takes the divisor's sign (no gradient)."""
+    return _nograd_binary(np.remainder, "remainder")(input, other)
 
 
 def add(input, other, alpha=1):
@@ -435,49 +436,49 @@ class Where(Function):
                 if self.needs_input_grad[2] else None)
 
 
-def neg(x):
-    return Neg.apply(x)
+def neg(input):
+    return Neg.apply(input)
 
 
-def abs(x):
-    return Abs.apply(x)
+def abs(input):
+    return Abs.apply(input)
 
 
-def exp(x):
-    return apply_unary(Exp, x)
+def exp(input):
+    return apply_unary(Exp, input)
 
 
-def log(x):
-    return apply_unary(Log, x)
+def log(input):
+    return apply_unary(Log, input)
 
 
-def log1p(x):
-    return Log1p.apply(x)
+def log1p(input):
+    return Log1p.apply(input)
 
 
-def sqrt(x):
-    return Sqrt.apply(x)
+def sqrt(input):
+    return Sqrt.apply(input)
 
 
-def rsqrt(x):
-    return Rsqrt.apply(x)
+def rsqrt(input):
+    return Rsqrt.apply(input)
 
 
-def sin(x):
-    return Sin.apply(x)
+def sin(input):
+    return Sin.apply(input)
 
 
-def cos(x):
-    return Cos.apply(x)
+def cos(input):
+    return Cos.apply(input)
 
 
-def square(x):
-    return mul(x, x)
+def square(input):
+    return mul(input, input)
 
 
-def sign(x):
+def sign(input):
     """-1, 0 or +1 elementwise (gradient zero everywhere, so it records nothing)."""
-    return Tensor._from_op(np.sign(x._data), None)
+    return Tensor._from_op(np.sign(input._data), None)
 
 
 def _bound(value):
@@ -574,20 +575,27 @@ def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
                                       equal_nan=equal_nan), None)
 
 
-def floor(x):
-    return Tensor._from_op(np.floor(x._data), None)
+def floor(input):
+    if input._data.dtype.kind in "iub":
+        return Tensor._from_op(input._data.copy(), None)  # integers stay integers, as torch
+    return Tensor._from_op(np.floor(input._data), None)
 
 
-def ceil(x):
-    return Tensor._from_op(np.ceil(x._data), None)
+def ceil(input):
+    if input._data.dtype.kind in "iub":
+        return Tensor._from_op(input._data.copy(), None)  # integers stay integers, as torch
+    return Tensor._from_op(np.ceil(input._data), None)
 
 
-def round(x, decimals=0):
-    return Tensor._from_op(np.round(x._data, decimals), None)
+def round(input, decimals=0):
+    """Round half to even (as torch), to ``decimals`` places."""
+    return Tensor._from_op(np.round(input._data, decimals), None)
 
 
-def trunc(x):
-    return Tensor._from_op(np.trunc(x._data), None)
+def trunc(input):
+    if input._data.dtype.kind in "iub":
+        return Tensor._from_op(input._data.copy(), None)  # integers stay integers, as torch
+    return Tensor._from_op(np.trunc(input._data), None)
 
 
 def erf_array(x):
@@ -610,5 +618,5 @@ class Erf(Function):
         return grad * (2 / math.sqrt(math.pi)) * np.exp(-self.x * self.x)
 
 
-def erf(x):
-    return Erf.apply(x)
+def erf(input):
+    return Erf.apply(input)

@@ -127,7 +127,9 @@ def _bincount_add(out, key, values):
     out.reshape(-1)[...] += summed.astype(out.dtype, copy=False)
 
 
-def gather(input, dim, index):
+def gather(input, dim, index, *, sparse_grad=False):
+    """Values of ``input`` at ``index`` along ``dim`` (``sparse_grad`` is accepted; the
+    gradient is dense)."""
     axis = _wrap_dim(dim, input.ndim, "gather")
     _check_index_tensor(index, "gather")
     if index.ndim != input.ndim:

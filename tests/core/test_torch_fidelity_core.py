@@ -237,3 +237,24 @@ def test_repr_autograd_suffixes_and_printoptions():
     finally:
         dg.set_printoptions(profile="default")
         torch.set_printoptions(profile="default")
+
+
+def test_input_keyword_and_integer_rounding():
+    data = np.array([[0.5, 1.5], [2.25, 4.0]])
+    for name in ("neg", "abs", "exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "square",
+                 "sign", "floor", "ceil", "round", "trunc", "erf"):
+        _close(getattr(dg, name)(input=dg.tensor(data)), getattr(torch, name)(input=torch.tensor(data)))
+    ints = np.array([-7, 3, 8])
+    for name in ("floor", "ceil", "trunc", "round"):
+        ours, ref = getattr(dg, name)(dg.tensor(ints)), getattr(torch, name)(torch.tensor(ints))
+        assert str(ours.dtype) == str(ref.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+    for name in ("floor_divide", "remainder"):
+        ours = getattr(dg, name)(input=dg.tensor(ints), other=3)
+        ref = getattr(torch, name)(input=torch.tensor(ints), other=3)
+        np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+    ours = dg.randn_like(dg.zeros(2, 3, dtype=dg.float64), requires_grad=True)
+    assert ours.requires_grad and ours.dtype == dg.float64 and ours.shape == (2, 3)
+    assert dg.rand_like(dg.zeros(2), device="cpu").shape == (2,)
+    _close(dg.gather(dg.tensor(data), 1, dg.tensor([[1], [0]]), sparse_grad=False),
+           torch.gather(torch.tensor(data), 1, torch.tensor([[1], [0]]), sparse_grad=False))
