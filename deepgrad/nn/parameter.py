@@ -2,7 +2,15 @@
 
 import numpy as np
 
+from deepgrad.backend import dtypes
 from deepgrad.tensor import Tensor
+
+
+def factory_dtype(dtype=None):
+    """The dtype a module creates its parameters and buffers in: ``dtype`` when given, else
+    deepgrad's default float read now (so ``set_default_dtype(float64)`` before building a model
+    makes it float64, as in PyTorch)."""
+    return dtypes.to_dtype(dtype) if dtype is not None else dtypes.default_float
 
 
 class Parameter(Tensor):
@@ -12,10 +20,10 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = np.empty((0,), dtype=np.float32)
+            data = np.empty((0,), dtype=dtypes.default_float)
         array = data._data if isinstance(data, Tensor) else np.asarray(data)
         if array.dtype.kind != "f" and not (isinstance(data, Tensor) and not requires_grad):
-            array = array.astype(np.float32) if requires_grad else array
+            array = array.astype(dtypes.default_float) if requires_grad else array
         self._data = array
         self.grad = None
         self.grad_fn = None

@@ -8,9 +8,8 @@ tensor (autograd needs the input).
 import numpy as np
 
 from deepgrad.autograd.grad_mode import no_grad
-from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn.module import Module
-from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.parameter import Parameter, factory_dtype
 from deepgrad.ops import activation as A
 from deepgrad.ops import activation_extra as X
 from deepgrad.ops.reduce import log_softmax, softmax
@@ -319,7 +318,7 @@ class PReLU(Module):
         super().__init__()
         _check_device(device)
         self.num_parameters, self.init = num_parameters, init
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         self.weight = Parameter(np.empty((num_parameters,), dtype=_dtype))
         self.reset_parameters()
 

@@ -9,9 +9,8 @@ Evaluation: normalise with the running statistics.
 import numpy as np
 
 from deepgrad.autograd.grad_mode import no_grad
-from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn.module import Module
-from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.parameter import Parameter, factory_dtype
 from deepgrad.ops.norm import batch_norm, instance_norm
 from deepgrad.tensor import Tensor, _check_device
 
@@ -26,7 +25,7 @@ class _NormBase(Module):
         _check_device(device)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=_dtype))
             if bias:

@@ -8,10 +8,9 @@ import math
 
 import numpy as np
 
-from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn import init
 from deepgrad.nn.module import Module
-from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.parameter import Parameter, factory_dtype
 from deepgrad.ops import conv as conv_ops
 from deepgrad.ops.conv3d import conv3d, conv_transpose3d
 from deepgrad.ops.shape import pad as pad_op
@@ -81,7 +80,7 @@ class _ConvNd(Module):
         self.dilation, self.transposed = dilation, transposed
         self.output_padding = _ntuple(output_padding, n)
         self.groups, self.padding_mode = groups, padding_mode
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         if transposed:
             shape = (in_channels, out_channels // groups) + kernel_size
         else:

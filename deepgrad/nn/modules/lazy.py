@@ -30,7 +30,7 @@ from deepgrad.nn.modules.conv import (
     ConvTranspose3d,
 )
 from deepgrad.nn.modules.linear import Linear
-from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.parameter import Parameter, factory_dtype
 from deepgrad.tensor import Tensor, _check_device
 
 __all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d",
@@ -48,7 +48,7 @@ class UninitializedParameter(Parameter):
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
         _check_device(device)
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         super().__init__(np.empty((0,), dtype=_dtype), requires_grad)
 
     def materialize(self, shape, device=None, dtype=None):
@@ -68,7 +68,7 @@ class UninitializedBuffer(Tensor):
 
     def __init__(self, requires_grad=False, device=None, dtype=None):
         _check_device(device)
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         super().__init__(np.empty((0,), dtype=_dtype))
 
     def materialize(self, shape, device=None, dtype=None):

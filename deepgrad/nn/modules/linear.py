@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 
-from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn import init
 from deepgrad.nn.module import Module
-from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.parameter import Parameter, factory_dtype
 from deepgrad.ops.affine import bilinear, maxout
 from deepgrad.ops.linalg import linear
 from deepgrad.tensor import _check_device
@@ -16,7 +15,7 @@ __all__ = ["Identity", "Linear", "Bilinear", "Maxout"]
 
 
 def _empty(shape, dtype):
-    _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+    _dtype = factory_dtype(dtype)
     return Parameter(np.empty(shape, dtype=_dtype))
 
 

@@ -6,9 +6,8 @@ import numbers
 import numpy as np
 
 from deepgrad.autograd.grad_mode import no_grad
-from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn.module import Module
-from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.parameter import Parameter, factory_dtype
 from deepgrad.ops.norm import group_norm, layer_norm
 from deepgrad.ops.norm_extra import local_response_norm, rms_norm
 from deepgrad.tensor import _check_device
@@ -28,7 +27,7 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=_dtype))
             if bias:
@@ -75,7 +74,7 @@ class GroupNorm(Module):
                              f"num_channels={num_channels}, num_groups={num_groups})")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         if affine:
             self.weight = Parameter(np.ones(num_channels, dtype=_dtype))
             if bias:
@@ -117,7 +116,7 @@ class RMSNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        _dtype = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        _dtype = factory_dtype(dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=_dtype))
         else:

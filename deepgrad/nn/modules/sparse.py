@@ -3,10 +3,9 @@ the sum, mean or max of a bag of them."""
 
 import numpy as np
 
-from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn import init
 from deepgrad.nn.module import Module
-from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.parameter import Parameter, factory_dtype
 from deepgrad.ops.embedding import embedding
 from deepgrad.ops.embedding_bag import embedding_bag
 from deepgrad.tensor import Tensor, _check_device
@@ -44,7 +43,7 @@ class Embedding(Module):
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            dt = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+            dt = factory_dtype(dtype)
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt),
                                     requires_grad=not _freeze)
             self.reset_parameters()
@@ -120,7 +119,7 @@ class EmbeddingBag(Module):
                 padding_idx = num_embeddings + padding_idx
         self.padding_idx = padding_idx
         if _weight is None:
-            dt = to_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+            dt = factory_dtype(dtype)
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt))
             self.reset_parameters()
         else:
