@@ -46,7 +46,12 @@ class GetItem(Function):
 
     def forward(self, x, key, advanced):
         try:
-            return x[key]
+            out = x[key]
+            if type(out) is not np.ndarray and not advanced:
+                # x[i, j] gives a NumPy scalar (a copy); a trailing ... keeps a 0-d view, so
+                # x[0, 1].fill_(5) writes into x as in torch
+                out = x[(key if type(key) is tuple else (key,)) + (Ellipsis,)]
+            return out
         except IndexError as error:
             raise IndexError(f"index: {error} (indexing a tensor of shape {tuple(x.shape)})") \
                 from None

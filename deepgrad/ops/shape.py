@@ -7,6 +7,7 @@ They move or copy elements without arithmetic, so each backward is the inverse m
 import numpy as np
 
 from deepgrad.autograd.function import Function, apply_option
+from deepgrad.backend import dtypes
 from deepgrad.ops._util import sizes_arg, unbroadcast
 from deepgrad.tensor import Tensor, _wrap_dim
 
@@ -270,6 +271,9 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
+    # torch's promotion over every input, legacy empty 1-d ones included (int64 with float32
+    # gives float32, not NumPy's float64)
+    dtype = dtypes._promote([t._data.dtype for t in tensors])
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ref = tensors[0]
     axis = _wrap_dim(dim, ref.ndim, "cat")
@@ -280,8 +284,8 @@ def cat(tensors, dim=0):
                 f"cat: sizes of tensors must match except in dimension {axis}: tensor 0 has "
                 f"shape {tuple(ref.shape)} but tensor {i} has shape {tuple(t.shape)}")
     if len(tensors) == 1:
-        return tensors[0]
-    dtype = np.result_type(*[t._data for t in tensors])
+        # a new tensor, as torch: writing to it leaves the input alone
+        return clone(tensors[0]) if tensors[0].dtype == dtype else tensors[0].to(dtype)
     tensors = [t if t.dtype == dtype else t.to(dtype) for t in tensors]
     return Concatenate.apply(*tensors, axis=axis)
 

@@ -258,3 +258,19 @@ def test_input_keyword_and_integer_rounding():
     assert dg.rand_like(dg.zeros(2), device="cpu").shape == (2,)
     _close(dg.gather(dg.tensor(data), 1, dg.tensor([[1], [0]]), sparse_grad=False),
            torch.gather(torch.tensor(data), 1, torch.tensor([[1], [0]]), sparse_grad=False))
+
+
+def test_cat_promotion_copies_and_scalar_views():
+    for parts in ([np.zeros(2, dtype=np.int64), np.ones(2, dtype=np.float32)],
+                  [np.zeros(0, dtype=np.float32), np.ones(2, dtype=np.int64)],
+                  [np.ones(2, dtype=np.int32), np.ones(2, dtype=np.int64)]):
+        ours = dg.cat([dg.tensor(p) for p in parts])
+        ref = torch.cat([torch.tensor(p) for p in parts])
+        assert str(ours.dtype) == str(ref.dtype).removeprefix("torch.")
+    x = dg.zeros(2)
+    dg.cat([x]).fill_(3.0)
+    assert x.tolist() == [0.0, 0.0]
+    y, ty = dg.zeros(2, 2), torch.zeros(2, 2)
+    y.view(4)[0].fill_(5.0), ty.view(4)[0].fill_(5.0)
+    y[1, 1].add_(2.0), ty[1, 1].add_(2.0)
+    assert y.tolist() == ty.tolist()
