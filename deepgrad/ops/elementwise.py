@@ -199,11 +199,24 @@ def add(input, other, alpha=1):
 
 
 def sub(input, other, alpha=1):
+    """input - alpha · other, broadcast (refused on two bool tensors, as torch)."""
     if type(other) is not Tensor and type(other) not in _PYTHON_NUMBERS:
         other = as_tensor_arg(other)
     if alpha == 1:
-        return apply_binary(Sub, input, other)
+        try:
+            return apply_binary(Sub, input, other)
+        except TypeError:
+            _refuse_bool(input, other, "Subtraction, the `-` operator, with two bool tensors is "
+                         "not supported. Use the `^` or `logical_xor()` operator instead.")
+            raise
     return Sub.apply(input, other, alpha=alpha)
+
+
+def _refuse_bool(input, other, message):
+    """NumPy refuses ``-`` on bools with a TypeError; torch raises a RuntimeError."""
+    if all(getattr(t, "dtype", None) == dtypes.bool_ or isinstance(t, bool)
+           for t in (input, other)):
+        raise RuntimeError(message) from None
 
 
 def mul(input, other):
@@ -437,6 +450,10 @@ class Where(Function):
 
 
 def neg(input):
+    if input._data.dtype == dtypes.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
     return Neg.apply(input)
 
 

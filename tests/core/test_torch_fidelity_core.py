@@ -274,3 +274,12 @@ def test_cat_promotion_copies_and_scalar_views():
     y.view(4)[0].fill_(5.0), ty.view(4)[0].fill_(5.0)
     y[1, 1].add_(2.0), ty[1, 1].add_(2.0)
     assert y.tolist() == ty.tolist()
+
+
+def test_bool_negation_and_subtraction_raise_runtime_error():
+    for lib in (torch, dg):
+        flags = lib.tensor([True, False])
+        with pytest.raises(RuntimeError, match="Negation"):
+            -flags
+        with pytest.raises(RuntimeError, match="Subtraction"):
+            flags - lib.tensor([False, False])
