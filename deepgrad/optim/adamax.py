@@ -8,10 +8,8 @@ from deepgrad.optim.optimizer import (
     _check_implementation_flags,
     _lerp_,
     _regularized_grad,
-    _scalar_state,
     _to_scalar,
 )
-from deepgrad.tensor import Tensor
 
 __all__ = ["Adamax"]
 
@@ -60,17 +58,7 @@ class Adamax(Optimizer):
             eps = group["eps"]
             weight_decay = group["weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = Tensor._from_op(np.zeros_like(param), None)
-                    state["exp_inf"] = Tensor._from_op(np.zeros_like(param), None)
-                state["step"]._data += 1
-                step = float(state["step"]._data)
+            for p, param, state, step in self._stepped_params(group, ("exp_avg", "exp_inf")):
 
                 s = self._scratch(param)
                 t = self._scratch(param, 1)

@@ -8,11 +8,9 @@ from deepgrad.optim.optimizer import (
     _check_implementation_flags,
     _lerp_,
     _regularized_grad,
-    _scalar_state,
     _square_avg_,
     _to_scalar,
 )
-from deepgrad.tensor import Tensor
 
 __all__ = ["NAdam"]
 
@@ -77,18 +75,8 @@ class NAdam(Optimizer):
             momentum_decay = group["momentum_decay"]
             decoupled = group["decoupled_weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["mu_product"] = _scalar_state(1.0)
-                    state["exp_avg"] = Tensor._from_op(np.zeros_like(param), None)
-                    state["exp_avg_sq"] = Tensor._from_op(np.zeros_like(param), None)
-                state["step"]._data += 1
-                step = float(state["step"]._data)
+            for p, param, state, step in self._stepped_params(group, ("exp_avg", "exp_avg_sq"),
+                                                             {"mu_product": 1.0}):
                 bias_correction2 = 1 - beta2 ** step
 
                 s = self._scratch(param)

@@ -405,6 +405,25 @@ class Optimizer:
         view = self._scratch_buffers[(like.dtype, slot, shape)] = flat[:size].reshape(shape)
         return view
 
+    def _stepped_params(self, group, moments, scalars=None):
+        """Yield ``(p, param array, state, step)`` for each parameter of ``group`` that has a
+        gradient, after advancing its ``step`` counter. New state starts with ``step`` = 0, the
+        0-d ``scalars`` (name -> initial value) and zero arrays for ``moments`` (names), the
+        layout of Adam-family optimizers (Adamax, NAdam, RAdam)."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            param = p._data
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_state(0.0)
+                for name, value in (scalars or {}).items():
+                    state[name] = _scalar_state(value)
+                for name in moments:
+                    state[name] = Tensor._from_op(np.zeros_like(param), None)
+            state["step"]._data += 1
+            yield p, param, state, float(state["step"]._data)
+
     def _closure_loss(self, closure):
         if closure is None:
             return None

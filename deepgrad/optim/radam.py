@@ -10,11 +10,9 @@ from deepgrad.optim.optimizer import (
     _check_implementation_flags,
     _lerp_,
     _regularized_grad,
-    _scalar_state,
     _square_avg_,
     _to_scalar,
 )
-from deepgrad.tensor import Tensor
 
 __all__ = ["RAdam"]
 
@@ -76,17 +74,7 @@ class RAdam(Optimizer):
             weight_decay = group["weight_decay"]
             decoupled = group["decoupled_weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = Tensor._from_op(np.zeros_like(param), None)
-                    state["exp_avg_sq"] = Tensor._from_op(np.zeros_like(param), None)
-                state["step"]._data += 1
-                step = float(state["step"]._data)
+            for p, param, state, step in self._stepped_params(group, ("exp_avg", "exp_avg_sq")):
 
                 s = self._scratch(param)
                 t = self._scratch(param, 1)
