@@ -15,7 +15,27 @@ from deepgrad.ops._util import normalize_dims
 from deepgrad.ops.elementwise import _scalar
 from deepgrad.tensor import Tensor, _wrap_dim
 
-values_indices = namedtuple("values_indices", ["values", "indices"])
+class values_indices(namedtuple("values_indices", ["values", "indices"])):
+    """A (values, indices) pair, as ``torch.return_types.max`` and friends: unpacks like a
+    tuple, names its fields, and prints the way torch prints it."""
+
+    __slots__ = ()
+    _op = "values_indices"
+
+    def __repr__(self):
+        return (f"deepgrad.return_types.{self._op}(\nvalues={self.values!r},\n"
+                f"indices={self.indices!r})")
+
+
+_RETURN_TYPES = {}
+
+
+def return_type(op):
+    """The (values, indices) type named after ``op`` (``type(x.max(1)).__name__ == 'max'``)."""
+    cls = _RETURN_TYPES.get(op)
+    if cls is None:
+        cls = _RETURN_TYPES[op] = type(op, (values_indices,), {"__slots__": (), "_op": op})
+    return cls
 
 
 _ALL_AXES = [tuple(range(n)) for n in range(64)]
@@ -358,7 +378,8 @@ def _max_or_min(input, dim, keepdim, other, name, extreme, arg):
     values = IndexedExtreme.apply(input, axis, keepdim, arg)
     indices = np.expand_dims(arg(input._data, axis=axis), axis) if keepdim else arg(
         input._data, axis=axis)
-    return values_indices(values, Tensor._from_op(np.asarray(indices, dtype=np.int64), None))
+    return return_type(name)(values, Tensor._from_op(np.asarray(indices, dtype=np.int64),
+                                                    None))
 
 
 def max(input, dim=None, keepdim=False, *, other=None):

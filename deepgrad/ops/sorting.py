@@ -17,7 +17,7 @@ from deepgrad.backend import dtypes
 from deepgrad.ops import elementwise, reduce, shape
 from deepgrad.ops._util import normalize_dims
 from deepgrad.ops.index import Gather
-from deepgrad.ops.reduce import _expand_back, values_indices
+from deepgrad.ops.reduce import _expand_back, return_type
 from deepgrad.tensor import Tensor, _wrap_dim
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode",
@@ -71,14 +71,14 @@ class Select(Function):
         return out
 
 
-def _selected(x, indices, axis, keepdim, was_0d):
-    """The (values, indices) pair of a selection along ``axis``."""
+def _selected(x, indices, axis, keepdim, was_0d, op):
+    """The (values, indices) pair of a selection along ``axis``, typed after ``op``."""
     values = Select.apply(x, indices, axis, keepdim)
     if not keepdim:
         indices = np.squeeze(indices, axis)
     if was_0d:
-        return values_indices(values.reshape(()), _index_tensor(indices.reshape(())))
-    return values_indices(values, _index_tensor(indices))
+        return return_type(op)(values.reshape(()), _index_tensor(indices.reshape(())))
+    return return_type(op)(values, _index_tensor(indices))
 
 
 # ----- sort, topk, kthvalue -------------------------------------------------------------------
@@ -90,7 +90,7 @@ def sort(input, dim=-1, descending=False, stable=False):
         raise TypeError("sort(): dim must be an int, got a bool")
     x, axis, was_0d = _as_vector(input, dim, "sort")
     order = _argsort(x._data, axis, descending)
-    return _selected(x, order, axis, True, was_0d)
+    return _selected(x, order, axis, True, was_0d, "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -117,7 +117,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError(f"topk(): selected index k out of range (k = {k}, but dimension "
                            f"{dim} of the input of shape {tuple(input.shape)} has size {size})")
     count = 1 if was_0d else int(k)  # a 0-d input gives its element back even for k = 0
-    return _selected(x, _topk_indices(x._data, count, axis, largest), axis, True, was_0d)
+    return _selected(x, _topk_indices(x._data, count, axis, largest), axis, True, was_0d, "topk")
 
 
 def _topk_indices(data, k, axis, largest):
@@ -154,7 +154,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
                            f"(k = {k}, input of shape {tuple(input.shape)})")
-    return _selected(x, _kth_indices(x._data, int(k) - 1, axis), axis, keepdim, was_0d)
+    return _selected(x, _kth_indices(x._data, int(k) - 1, axis), axis, keepdim, was_0d, "kthvalue")
 
 
 def _kth_indices(data, position, axis):
@@ -201,7 +201,7 @@ def _median(input, dim, keepdim, ignore_nan, op):
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size "
                          f"(input of shape {tuple(input.shape)}).")
     if data.dtype.kind != "f" or not np.isnan(data).any():
-        return _selected(x, _kth_indices(data, (size - 1) // 2, axis), axis, keepdim, was_0d)
+        return _selected(x, _kth_indices(data, (size - 1) // 2, axis), axis, keepdim, was_0d, op)
     # with NaNs the median's place in sorted order differs from slice to slice
     valid = size - np.isnan(data).sum(axis=axis, keepdims=True)
     if ignore_nan:  # the lower median of the numbers; NaN only when all are NaN
@@ -209,7 +209,7 @@ def _median(input, dim, keepdim, ignore_nan, op):
     else:  # any NaN makes the median NaN: the first NaN in sorted order
         position = np.where(valid < size, valid, (size - 1) // 2)
     order = _argsort(data, axis, False)
-    return _selected(x, np.take_along_axis(order, position, axis), axis, keepdim, was_0d)
+    return _selected(x, np.take_along_axis(order, position, axis), axis, keepdim, was_0d, op)
 
 
 def median(input, dim=None, keepdim=False):
@@ -243,7 +243,7 @@ def mode(input, dim=-1, keepdim=False):
     run_length = np.where(ends, position - run_start + 1, 0)
     best = np.argmax(run_length, axis=-1)[..., None]  # the first longest run: smallest value
     indices = np.moveaxis(np.take_along_axis(order, best, axis=-1), -1, axis)
-    return _selected(x, indices, axis, keepdim, was_0d)
+    return _selected(x, indices, axis, keepdim, was_0d, "mode")
 
 
 # ----- quantile -------------------------------------------------------------------------------
@@ -547,8 +547,8 @@ def _cumulative_extreme(input, dim, op, accumulate):
     indices = np.maximum.accumulate(np.where(hit, position, 0), axis=axis)
     values = RunningSelect.apply(x, indices, axis)
     if was_0d:
-        return values_indices(values.reshape(()), _index_tensor(indices.reshape(())))
-    return values_indices(values, _index_tensor(indices))
+        return return_type(op)(values.reshape(()), _index_tensor(indices.reshape(())))
+    return return_type(op)(values, _index_tensor(indices))
 
 
 def cummax(input, dim):

@@ -283,3 +283,16 @@ def test_bool_negation_and_subtraction_raise_runtime_error():
             -flags
         with pytest.raises(RuntimeError, match="Subtraction"):
             flags - lib.tensor([False, False])
+
+
+def test_values_indices_return_types_match_torch():
+    data = np.array([[3.0, 1.0, 2.0], [0.5, 4.0, 4.5]])
+    x, tx = dg.tensor(data, dtype=dg.float32), torch.tensor(data, dtype=torch.float32)
+    for call in (lambda t: t.max(dim=1), lambda t: t.min(0), lambda t: t.sort(), lambda t: t.topk(2),
+                 lambda t: t.kthvalue(2), lambda t: t.median(1), lambda t: t.nanmedian(1),
+                 lambda t: t.mode(), lambda t: t.cummax(1), lambda t: t.cummin(0)):
+        ours, ref = call(x), call(tx)
+        assert type(ours).__name__ == type(ref).__name__
+        assert repr(ours).replace("deepgrad.", "torch.") == repr(ref)
+        values, indices = ours
+        assert values is ours.values and indices is ours[1]
