@@ -285,3 +285,14 @@ def _saved_slots(cls):
         names.extend([slots] if isinstance(slots, str) else slots)
     names = _SAVED_SLOTS[cls] = tuple(names)
     return names
+
+
+def __getattr__(name):
+    """torch's ``torch.autograd.function`` module also hosts the user-facing helpers
+    (``from torch.autograd.function import once_differentiable, FunctionCtx``); they live in
+    custom_function, which imports this module, so they are looked up lazily."""
+    if name in ("once_differentiable", "FunctionCtx"):
+        from deepgrad.autograd import custom_function
+
+        return getattr(custom_function, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
