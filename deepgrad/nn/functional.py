@@ -123,6 +123,7 @@ from deepgrad.ops.pool3d import (  # noqa: F401
 from deepgrad.ops.pool_extra import (  # noqa: F401
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d_with_indices,
+    fractional_max_pool2d,
     lp_pool1d,
     lp_pool2d,
     lp_pool3d,

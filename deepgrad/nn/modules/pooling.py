@@ -4,12 +4,12 @@
 from deepgrad.nn.module import Module
 from deepgrad.ops import pool as pool_ops
 from deepgrad.ops import pool3d
-from deepgrad.ops.pool_extra import lp_pool1d, lp_pool2d, lp_pool3d
+from deepgrad.ops.pool_extra import fractional_max_pool2d, lp_pool1d, lp_pool2d, lp_pool3d
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
            "MaxUnpool2d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool3d", "AvgPool3d",
-           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d"]
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d", "FractionalMaxPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -268,3 +268,32 @@ class MaxUnpool3d(Module):
     def forward(self, input, indices, output_size=None):
         return pool3d.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
                                    output_size)
+
+
+class FractionalMaxPool2d(Module):
+    """Fractional max pooling over (N, C, H, W): ``kernel_size`` windows at pseudo-random
+    fractional strides giving ``output_size`` (or ``output_ratio`` · input size, ratios in
+    (0, 1)). ``_random_samples`` (N, C, 2) fixes the windows (for tests and reproducibility)."""
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        self.kernel_size, self.output_size = kernel_size, output_size
+        self.return_indices = return_indices
+        self.output_ratio = output_ratio
+        self.register_buffer("_random_samples", _random_samples)
+        if output_size is None and output_ratio is None:
+            raise ValueError("FractionalMaxPool2d requires specifying either an output size, "
+                             "or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if output_ratio is not None:
+            ratios = (output_ratio if isinstance(output_ratio, (tuple, list))
+                      else (output_ratio, output_ratio))
+            if not all(0 < r < 1 for r in ratios):
+                raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return fractional_max_pool2d(input, self.kernel_size, self.output_size,
+                                     self.output_ratio, self.return_indices,
+                                     _random_samples=self._random_samples)
