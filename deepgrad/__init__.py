@@ -489,3 +489,5 @@ _SUBPACKAGES += ("cpu", "accelerator", "mps")  # missing-api: device queries, no
 _LAZY_NAMES.update({"poisson": "distributions.sampling", "binomial": "distributions.sampling"})
 from deepgrad.tensor import device  # noqa: E402  core-bugs: torch.device (cpu only)
 from deepgrad.tensor import set_printoptions  # noqa: E402,F811  core-bugs: torch print layout
+from deepgrad.ops.shape_extra import LEGACY_TENSOR_TYPES as _LEGACY  # noqa: E402  core-bugs: torch.FloatTensor...
+globals().update(_LEGACY)

@@ -1393,11 +1393,36 @@ _TYPE_NAMES = {
 _TYPE_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 
 
+class _LegacyTensorType(type):
+    """``torch.FloatTensor`` and friends: ``FloatTensor([1, 2])`` copies data,
+    ``FloatTensor(2, 3)`` makes an uninitialised tensor of that size, and
+    ``isinstance(x, FloatTensor)`` checks the dtype."""
+
+    def __call__(cls, *args, device=None):
+        _check_device(device)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            return Tensor(args[0], dtype=cls.dtype)
+        return creation.empty(*args, dtype=cls.dtype) if args else creation.empty(
+            0, dtype=cls.dtype)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __repr__(cls):
+        return f"<class '{_TYPE_NAMES[cls.dtype]}'>"
+
+
+LEGACY_TENSOR_TYPES = {name.removeprefix("torch."): _LegacyTensorType(
+    name.removeprefix("torch."), (), {"dtype": dtype}) for dtype, name in _TYPE_NAMES.items()}
+
+
 def _type(self, dtype=None, non_blocking=False, **kwargs):
     """``x.type()``: torch's type string ('torch.FloatTensor'...); ``x.type(dtype)`` or
     ``x.type('torch.DoubleTensor')``: a cast."""
     if dtype is None:
         return _TYPE_NAMES.get(self._data.dtype, f"torch.{self._data.dtype.name}")
+    if isinstance(dtype, _LegacyTensorType):
+        return shape.to_dtype(self, dtype.dtype)
     if isinstance(dtype, str):
         name = dtype.replace("deepgrad.", "torch.", 1)
         if name in _TYPE_DTYPES:

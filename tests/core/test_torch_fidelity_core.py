@@ -296,3 +296,14 @@ def test_values_indices_return_types_match_torch():
         assert repr(ours).replace("deepgrad.", "torch.") == repr(ref)
         values, indices = ours
         assert values is ours.values and indices is ours[1]
+
+
+def test_legacy_tensor_types():
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor",
+                 "ByteTensor"):
+        ours, ref = getattr(dg, name)([1, 0, 2]), getattr(torch, name)([1, 0, 2])
+        assert ours.type() == ref.type() and ours.tolist() == ref.tolist()
+        assert isinstance(ours, getattr(dg, name)) and not isinstance(ours.to(dg.int8),
+                                                                     getattr(dg, name))
+        assert getattr(dg, name)(2, 3).shape == getattr(torch, name)(2, 3).shape
+        assert dg.zeros(2).type(getattr(dg, name)).type() == ref.type()
