@@ -1,5 +1,5 @@
 """Spatial transformers: ``affine_grid`` makes a sampling grid from affine matrices θ,
-``grid_sample`` reads the input at those (fractional) positions.
+``grid_sample`` reads the input at those (fractional) positions (bilinear, nearest, bicubic).
 
 Grid values are normalised: −1 is the left/top edge and +1 the right/bottom one. With
 ``align_corners=True`` they are the centres of the corner pixels, x_pix = (g + 1)/2 · (W − 1);
@@ -188,9 +188,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported yet (use "
-                                  "'bilinear' or 'nearest')")
     align_corners = _align_corners(align_corners)
     if input.ndim == 5:
         raise NotImplementedError("grid_sample: 5-D (volumetric) inputs are not supported yet")
@@ -205,4 +202,60 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if input.dtype.kind != "f" or grid.dtype != input.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have the same floating "
                            f"dtype, but input has {input.dtype} and grid has {grid.dtype}")
+    if mode == "bicubic":
+        return _grid_sample_bicubic(input, grid, padding_mode, align_corners)
     return GridSample2d.apply(input, grid, mode, padding_mode, align_corners)
+
+
+def _cubic_weights(t, A=-0.75):
+    """Keys' cubic convolution weights (A = −0.75, as PyTorch) of the 4 taps at offsets
+    −1, 0, 1, 2 from ⌊x⌋, for the fraction t = x − ⌊x⌋ (differentiable in t)."""
+    def near(x):  # |x| ≤ 1
+        return ((x * (A + 2) - (A + 3)) * x) * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((x * A - 5 * A) * x + 8 * A) * x - 4 * A
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _tap_coordinates(x, size, padding_mode, align_corners):
+    """Integer tap positions after padding (PyTorch's compute_coordinates on each tap)."""
+    if padding_mode == "border":
+        x = np.clip(x, 0, size - 1)
+    elif padding_mode == "reflection":
+        x = _reflect(x, 0, 2 * (size - 1))[0] if align_corners else _reflect(x, -1, 2 * size - 1)[0]
+        x = np.clip(x, 0, size - 1)
+    return x.astype(np.int64)
+
+
+def _grid_sample_bicubic(input, grid, padding_mode, align_corners):
+    """Bicubic sampling: Σ over a 4×4 neighbourhood of v · w_y · w_x with cubic-convolution
+    weights; composed of differentiable ops, so gradients reach both input and grid. The grid
+    is unnormalised without clamping and padding is applied per tap, as in PyTorch."""
+    n, c, h, w = input.shape
+    _, ho, wo, _ = grid.shape
+    gx, gy = grid[..., 0], grid[..., 1]
+    if align_corners:
+        ix, iy = (gx + 1) * ((w - 1) / 2), (gy + 1) * ((h - 1) / 2)
+    else:
+        ix, iy = ((gx + 1) * w - 1) / 2, ((gy + 1) * h - 1) / 2
+    x0, y0 = np.floor(ix._data), np.floor(iy._data)
+    wx = _cubic_weights(ix - Tensor._from_op(x0, None))
+    wy = _cubic_weights(iy - Tensor._from_op(y0, None))
+    flat = input.reshape(n, c, h * w)
+    out = None
+    for j in range(4):
+        ty = y0 + (j - 1)
+        py = _tap_coordinates(ty, h, padding_mode, align_corners)
+        for i in range(4):
+            tx = x0 + (i - 1)
+            px = _tap_coordinates(tx, w, padding_mode, align_corners)
+            valid = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+            index = np.where(valid, py * w + px, 0).reshape(n, 1, ho * wo)
+            index = Tensor._from_op(np.ascontiguousarray(np.broadcast_to(index, (n, c, ho * wo))),
+                                    None)
+            value = flat.gather(2, index).reshape(n, c, ho, wo)
+            mask = Tensor._from_op(valid.astype(input._data.dtype)[:, None], None)
+            term = value * mask * (wy[j] * wx[i]).unsqueeze(1)
+            out = term if out is None else out + term
+    return out
