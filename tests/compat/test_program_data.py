@@ -97,3 +97,25 @@ def default_collate_program(torch, nn, F, optim, data):
 def test_default_collate():
     a, b = run_both(default_collate_program)
     assert_same(a, b)
+
+
+def stack_program(torch, nn, F, optim, data):
+    X = torch.arange(8.0, dtype=torch.float64).view(4, 2)
+    Y = torch.tensor([0, 1, 1, 0])
+    a, b = data.TensorDataset(X), data.TensorDataset(Y)
+    tup = data.StackDataset(a, b)
+    dct = data.StackDataset(image=X, label=Y)
+    out = {"len": len(tup), "tup": tup[1], "dict": dct[2]}
+    out["batch"] = next(iter(data.DataLoader(dct, batch_size=3)))
+    for bad in (lambda: data.StackDataset(a, label=Y), lambda: data.StackDataset(X, Y[:2]), lambda: data.StackDataset()):
+        try:
+            bad()
+            out.setdefault("errors", []).append(None)
+        except ValueError:
+            out.setdefault("errors", []).append("ValueError")
+    return out
+
+
+def test_stack_dataset():
+    a, b = run_both(stack_program)
+    assert_same(a, b)

@@ -16,6 +16,7 @@ from deepgrad.utils.data.dataset import (
     ConcatDataset,
     Dataset,
     IterableDataset,
+    StackDataset,
     Subset,
     TensorDataset,
     random_split,
@@ -30,6 +31,6 @@ from deepgrad.utils.data.sampler import (
 )
 
 __all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "ConcatDataset", "Subset",
-           "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "StackDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "BatchSampler", "WeightedRandomSampler", "default_collate",
            "default_convert", "DataLoader", "get_worker_info"]

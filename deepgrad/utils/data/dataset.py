@@ -17,7 +17,7 @@ from deepgrad.backend.random import generator as _rng
 from deepgrad.tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "ConcatDataset",
-           "Subset", "random_split"]
+           "StackDataset", "Subset", "random_split"]
 
 
 class Dataset:
@@ -149,6 +149,31 @@ class ConcatDataset(Dataset):
                     for j in range(len(parts[0]))]
 
         return fetch
+
+
+class StackDataset(Dataset):
+    """Datasets side by side: sample ``i`` is ``(d0[i], d1[i], ...)`` for positional datasets,
+    or ``{name: d[i]}`` for keyword ones. All must have the same length."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) "
+                             "like input/output, but both types are given.")
+        datasets = args or tuple(kwargs.values())
+        if not datasets:
+            raise ValueError("At least one dataset should be passed")
+        self._length = len(datasets[0])
+        if any(len(d) != self._length for d in datasets):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args if args else kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
 
 
 class Subset(Dataset):
