@@ -119,3 +119,30 @@ def stack_program(torch, nn, F, optim, data):
 def test_stack_dataset():
     a, b = run_both(stack_program)
     assert_same(a, b)
+
+
+def distributed_program(torch, nn, F, optim, data):
+    DS = data.distributed.DistributedSampler
+    out = {}
+    for n, reps, drop in [(10, 3, False), (10, 3, True), (2, 4, False), (8, 2, False)]:
+        parts = [list(DS(range(n), num_replicas=reps, rank=r, shuffle=False, drop_last=drop)) for r in range(reps)]
+        out[f"{n}-{reps}-{drop}"] = (parts, len(DS(range(n), num_replicas=reps, rank=0, drop_last=drop)))
+    shuffled = [DS(range(9), num_replicas=3, rank=r, shuffle=True, seed=5) for r in range(3)]
+    for s in shuffled:
+        s.set_epoch(2)
+    got = [list(s) for s in shuffled]
+    out["shuffle_partition"] = sorted(sum(got, []))
+    out["shuffle_repeat"] = got == [list(s) for s in shuffled]
+    try:
+        DS(range(4), num_replicas=2, rank=2)
+    except ValueError:
+        out["bad_rank"] = "ValueError"
+    loader = data.DataLoader(data.TensorDataset(torch.arange(6)), batch_size=2,
+                             sampler=DS(range(6), num_replicas=2, rank=1, shuffle=False))
+    out["loader"] = [b[0] for b in loader]
+    return out
+
+
+def test_distributed_sampler():
+    a, b = run_both(distributed_program)
+    assert_same(a, b)

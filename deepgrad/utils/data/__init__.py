@@ -34,3 +34,8 @@ __all__ = ["Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Conca
            "StackDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "BatchSampler", "WeightedRandomSampler", "default_collate",
            "default_convert", "DataLoader", "get_worker_info"]
+
+from deepgrad.utils.data import distributed  # noqa: E402  (torch.utils.data.distributed)
+from deepgrad.utils.data.distributed import DistributedSampler  # noqa: E402
+
+__all__ += ["DistributedSampler"]
