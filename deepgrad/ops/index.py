@@ -76,16 +76,55 @@ def getitem(input, key):
     return apply_options(GetItem, input, key, advanced)
 
 
+class SetItem(Function):
+    """``x[key] = value`` recorded for autograd: the written array is already in place;
+    backward sends grad[key] to ``value`` and the rest to what ``x`` held before."""
+
+    def forward(self, previous, value, key=None, written=None):
+        self.key, self.value_shape = key, np.shape(value)
+        return written
+
+    def backward(self, grad):
+        from deepgrad.ops._util import unbroadcast
+
+        grad_previous = grad_value = None
+        if self.needs_input_grad[0]:
+            grad_previous = grad.copy()
+            grad_previous[self.key] = 0
+        if self.needs_input_grad[1]:
+            grad_value = unbroadcast(np.asarray(grad[self.key]), self.value_shape)
+        return grad_previous, grad_value
+
+
 def setitem(input, key, value):
-    """``x[key] = value`` in place; refused on tensors that are part of a graph."""
-    input._bump_version()
+    """``x[key] = value`` in place. Writing a tensor that requires grad into a plain tensor
+    makes it part of the graph (``encoder_outputs[i] = h`` then ``loss.backward()`` reaches
+    ``h``), as in torch; a leaf that requires grad is refused, as in torch, and so are writes
+    into other graph tensors (deepgrad doesn't track in-place changes to saved data)."""
+    from deepgrad.autograd.grad_mode import GradMode
+
     key, _ = _convert_key(key)
+    # writes into other graph tensors stay refused (a node may have saved their data)
+    tracked = GradMode.enabled and (isinstance(input.grad_fn, SetItem) or (
+        isinstance(value, Tensor) and value.requires_grad and input.grad_fn is None))
+    if tracked and input.grad_fn is None and input.requires_grad:
+        input._bump_version()  # raises: a leaf that requires grad can't be written in place
+    if tracked:
+        previous = Tensor._from_op(input._data, input.grad_fn)
+        input._version += 1
+    else:
+        input._bump_version()
     data = value._data if isinstance(value, Tensor) else value
     try:
         input._data[key] = data
     except ValueError as error:
         raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(data)} to "
                            f"x[{key}] of a tensor of shape {tuple(input.shape)}: {error}") from None
+    if tracked:
+        if not isinstance(value, Tensor):
+            value = Tensor._from_op(np.asarray(data, dtype=input.dtype), None)
+        out = SetItem.apply(previous, value, key=key, written=input._data)
+        input.grad_fn, input.requires_grad = out.grad_fn, True
 
 
 def _check_index_tensor(index, op):

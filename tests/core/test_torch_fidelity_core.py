@@ -307,3 +307,22 @@ def test_legacy_tensor_types():
                                                                      getattr(dg, name))
         assert getattr(dg, name)(2, 3).shape == getattr(torch, name)(2, 3).shape
         assert dg.zeros(2).type(getattr(dg, name)).type() == ref.type()
+
+
+def test_setitem_of_grad_values_records_the_graph():
+    def program(lib):
+        h = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        buf = lib.zeros(3, 3, dtype=lib.float64)
+        buf[0] = h[0] * 2
+        buf[2] = h[1] ** 2
+        buf[1, 1] = h[0, 0] * 5
+        buf[2, :2] = 1.0  # overwrites part of h[1] ** 2: no gradient flows there
+        (buf * lib.arange(9.0, dtype=lib.float64).reshape(3, 3)).sum().backward()
+        return h.grad, buf.grad_fn is not None, buf.requires_grad
+
+    (ours, *flags), (ref, *ref_flags) = program(dg), program(torch)
+    _close(ours, ref)
+    assert flags == ref_flags == [True, True]
+    leaf = dg.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        leaf[0] = 1.0
