@@ -1,4 +1,4 @@
-"""Resizing: ``interpolate`` (nearest, nearest-exact, linear, bilinear) and ``pixel_shuffle``.
+"""Resizing: ``interpolate`` (nearest, nearest-exact, linear, bilinear, bicubic, area) and ``pixel_shuffle``.
 
 Nearest and (bi)linear resizing are separable and linear in the input, so each spatial axis is
 one small (out, in) matrix A: out = A_h · x · A_wᵀ, and the backward pass is A_hᵀ · dy · A_w.
@@ -34,17 +34,43 @@ def _axis_matrix(size_in, size_out, mode, align_corners, scale):
         src = np.minimum(np.floor((i + offset) * ratio).astype(np.int64), size_in - 1)
         a[rows, src] = 1
         return a
+    if mode == "area":  # adaptive average pooling: output i averages [⌊i·in/out⌋, ⌈(i+1)·in/out⌉)
+        for r in rows:
+            start, end = (r * size_in) // size_out, -(-((r + 1) * size_in) // size_out)
+            a[r, start:end] = 1.0 / (end - start)
+        return a
     if align_corners:
         ratio = (size_in - 1) / (size_out - 1) if size_out > 1 else 0.0
         src = i * ratio
     else:
         ratio = 1 / scale if scale is not None else size_in / size_out
-        src = np.maximum((i + 0.5) * ratio - 0.5, 0.0)
+        src = (i + 0.5) * ratio - 0.5
+        if mode != "bicubic":  # torch clamps the linear source index at 0, not the cubic one
+            src = np.maximum(src, 0.0)
+    if mode == "bicubic":
+        return _cubic_rows(a, rows, src, size_in)
     lo = np.minimum(np.floor(src).astype(np.int64), size_in - 1)
     hi = np.minimum(lo + 1, size_in - 1)
     lam = src - lo
     np.add.at(a, (rows, lo), 1 - lam)
     np.add.at(a, (rows, hi), lam)
+    return a
+
+
+def _cubic_rows(a, rows, src, size_in, A=-0.75):
+    """Keys' cubic convolution (A = -0.75, torch's choice) on taps ⌊src⌋-1 .. ⌊src⌋+2, the
+    taps clamped to the border (so border weights pile onto the edge pixel)."""
+    base = np.floor(src)
+    t = src - base
+    weights = (
+        ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A,
+        ((A + 2) * t - (A + 3)) * t * t + 1,
+        ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1,
+        ((A * (2 - t) - 5 * A) * (2 - t) + 8 * A) * (2 - t) - 4 * A,
+    )
+    for k, w in enumerate(weights):
+        idx = np.clip(base.astype(np.int64) - 1 + k, 0, size_in - 1)
+        np.add.at(a, (rows, idx), w)
     return a
 
 
@@ -66,19 +92,19 @@ class Resize(Function):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor``, as
-    ``F.interpolate`` (modes nearest, nearest-exact, linear, bilinear)."""
+    ``F.interpolate`` (modes nearest, nearest-exact, linear, bilinear, bicubic, area)."""
     op = "interpolate"
     dims = input.ndim - 2
     if dims not in (1, 2):
         raise NotImplementedError(f"{op}: input of shape {tuple(input.shape)}: only 3-D (N, C, L)"
                                   f" and 4-D (N, C, H, W) inputs are supported")
-    if mode not in ("nearest", "nearest-exact", "linear", "bilinear"):
+    if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area"):
         raise NotImplementedError(f"{op}: mode {mode!r} is not supported (nearest, "
-                                  f"nearest-exact, linear, bilinear)")
-    if mode in ("linear", "bilinear") and _LINEAR[mode] != dims:
+                                  f"nearest-exact, linear, bilinear, bicubic, area)")
+    if mode in ("linear", "bilinear", "bicubic") and _LINEAR[mode] != dims:
         raise NotImplementedError(f"{op}: got {input.ndim}-D input, but {mode} mode needs "
                                   f"{_LINEAR[mode] + 2}-D input")
-    if mode.startswith("nearest"):
+    if mode.startswith("nearest") or mode == "area":
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating "
                              "modes: linear | bilinear | bicubic | trilinear")
@@ -105,7 +131,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              f"dimensions, but got input with spatial dimensions of "
                              f"{list(in_sizes)} and scale_factor of shape {list(factors)}")
         sizes = tuple(int(math.floor(s * f)) for s, f in zip(in_sizes, factors))
-        if not recompute_scale_factor:
+        if not recompute_scale_factor and mode != "area":  # area pools to the size only
             scales = [float(f) for f in factors]
     if any(s <= 0 for s in sizes):
         raise ValueError(f"{op}: output size {sizes} must be positive (input "
