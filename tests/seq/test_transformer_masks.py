@@ -210,3 +210,15 @@ def test_sequence_modules_follow_default_dtype():
     finally:
         dg.set_default_dtype(previous)
     assert {p.dtype for p in nn.LSTM(2, 3).parameters()} == {dg.float32}
+
+
+def test_sequence_module_reprs_match_torch():
+    pairs = [(nn.RNN(3, 4, nonlinearity="relu"), torch.nn.RNN(3, 4, nonlinearity="relu")),
+             (nn.LSTM(3, 4, proj_size=2, num_layers=2), torch.nn.LSTM(3, 4, proj_size=2,
+                                                                       num_layers=2)),
+             (nn.GRUCell(3, 4, bias=False), torch.nn.GRUCell(3, 4, bias=False)),
+             (nn.MultiheadAttention(4, 2), torch.nn.MultiheadAttention(4, 2)),
+             (nn.TransformerDecoderLayer(4, 2, 8), torch.nn.TransformerDecoderLayer(4, 2, 8))]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+    assert isinstance(nn.MultiheadAttention(4, 2).out_proj, nn.Linear)

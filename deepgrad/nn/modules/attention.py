@@ -9,7 +9,7 @@ from deepgrad.backend import dtypes
 from deepgrad.backend.dtypes import to_dtype
 from deepgrad.nn import init
 from deepgrad.nn.module import Module
-from deepgrad.nn.modules.linear import Linear
+from deepgrad.nn.modules.linear import Linear, NonDynamicallyQuantizableLinear
 from deepgrad.nn.parameter import Parameter
 from deepgrad.ops.attention import multi_head_attention_forward
 from deepgrad.tensor import Tensor, _check_device
@@ -72,7 +72,8 @@ class MultiheadAttention(Module):
             self.in_proj_bias = _param((3 * embed_dim,), dtype)
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        dtype=dtype)
         if add_bias_kv:
             self.bias_k = _param((1, 1, embed_dim), dtype)
             self.bias_v = _param((1, 1, embed_dim), dtype)

@@ -11,7 +11,7 @@ from deepgrad.ops.affine import bilinear, maxout
 from deepgrad.ops.linalg import linear
 from deepgrad.tensor import _check_device
 
-__all__ = ["Identity", "Linear", "Bilinear", "Maxout"]
+__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear", "Bilinear", "Maxout"]
 
 
 def _empty(shape, dtype):
@@ -76,6 +76,12 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear`` under PyTorch's name for ``MultiheadAttention.out_proj`` (there it keeps
+    the quantization tooling off the attention's output projection); same maths and weights,
+    and the same printed model."""
 
 
 class Bilinear(Module):
