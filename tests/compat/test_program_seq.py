@@ -66,8 +66,6 @@ def test_rnn_name_classifier(cell):
     assert_same(a, b, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="deepgrad/ops/index.py setitem drops gradients: "
-                   "encoder_outputs[ei] = eo[0, 0] gets no grad_fn (findings_user-programs.md #1)")
 def test_seq2seq_attention_teacher_forcing():
     def program(torch, nn, F, optim, data, init):
         torch.manual_seed(0)
