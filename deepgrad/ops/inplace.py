@@ -47,7 +47,18 @@ def _binary_inplace(name, ufunc):
 add_ = _binary_inplace("add_", np.add)
 sub_ = _binary_inplace("sub_", np.subtract)
 mul_ = _binary_inplace("mul_", np.multiply)
-div_ = _binary_inplace("div_", np.true_divide)
+_true_div_ = _binary_inplace("div_", np.true_divide)
+
+
+def div_(self, other, *, rounding_mode=None):
+    """``x /= other`` in place; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient as
+    ``deepgrad.div`` does."""
+    if rounding_mode is None:
+        return _true_div_(self, other)
+    from deepgrad.ops.elementwise import div
+
+    quotient = div(Tensor._from_op(self._data, None), other, rounding_mode=rounding_mode)
+    return _write(self, quotient._data, "div_")
 pow_ = _binary_inplace("pow_", np.power)
 
 
