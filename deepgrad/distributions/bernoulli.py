@@ -16,7 +16,25 @@ from deepgrad.distributions.utils import (
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class BinaryProbsLogits(Distribution):
+    """The ``probs``/``logits`` pair of the Bernoulli-trial families (Bernoulli, Binomial,
+    Geometric, the relaxed Bernoulli): whichever was given, the other is derived on first use,
+    logit = log(p / (1 − p)), p = σ(logit)."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return deepgrad.Size(self._param.shape)
+
+
+class Bernoulli(BinaryProbsLogits):
     r"""Bernoulli distribution: 1 with probability p, 0 with probability 1 - p.
 
     Give exactly one of ``probs`` (p) or ``logits`` (log(p / (1 - p))).
@@ -50,17 +68,6 @@ class Bernoulli(Distribution):
         new._param = new.probs if "probs" in self.__dict__ else new.logits
         return new
 
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return deepgrad.Size(self._param.shape)
 
     @property
     def mean(self):

@@ -7,14 +7,12 @@ import numpy as np
 import deepgrad
 import deepgrad.nn.functional as F
 from deepgrad.distributions import constraints
+from deepgrad.distributions.bernoulli import BinaryProbsLogits
 from deepgrad.distributions.categorical import Categorical
 from deepgrad.distributions.distribution import Distribution
 from deepgrad.distributions.utils import (
     broadcast_all,
     draw,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
 )
 
 __all__ = ["Poisson", "Binomial", "Geometric", "Multinomial", "NegativeBinomial"]
@@ -79,23 +77,7 @@ class Poisson(Distribution):
         return deepgrad.xlogy(value, rate) - rate - deepgrad.lgamma(value + 1)
 
 
-class _Binary(Distribution):
-    """Shared ``probs``/``logits`` pair of the Bernoulli-trial families."""
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return deepgrad.Size(self._param.shape)
-
-
-class Binomial(_Binary):
+class Binomial(BinaryProbsLogits):
     r"""Number of successes in ``total_count`` trials of probability p.
 
     .. math:: \log P(k) = \log\binom nk + k\ell - n\,\mathrm{softplus}(\ell), \quad
@@ -174,7 +156,7 @@ class Binomial(_Binary):
         return values
 
 
-class Geometric(_Binary):
+class Geometric(BinaryProbsLogits):
     r"""Number of failures before the first success, each trial succeeding with p.
 
     .. math:: \log P(k) = k \log(1 - p) + \log p, \quad \mathbb E = 1/p - 1, \quad
@@ -227,7 +209,7 @@ class Geometric(_Binary):
                                                   reduction="none") / self.probs
 
 
-class NegativeBinomial(_Binary):
+class NegativeBinomial(BinaryProbsLogits):
     r"""Number of successes before ``total_count`` failures, each trial succeeding with p.
 
     .. math:: \log P(k) = \log\frac{\Gamma(r + k)}{k!\,\Gamma(r)} + r\log(1 - p) + k\log p,

@@ -3,6 +3,7 @@ straight-through one-hot categorical: discrete choices with reparameterized grad
 
 import deepgrad
 from deepgrad.distributions import constraints
+from deepgrad.distributions.bernoulli import BinaryProbsLogits
 from deepgrad.distributions.categorical import Categorical, OneHotCategorical
 from deepgrad.distributions.distribution import Distribution
 from deepgrad.distributions.transforms import (
@@ -14,9 +15,6 @@ from deepgrad.distributions.utils import (
     broadcast_all,
     clamp_probs,
     draw,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
 )
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical",
@@ -27,7 +25,7 @@ def _uniform(shape, dtype):
     return clamp_probs(deepgrad.from_numpy(draw(shape, dtype, "uniform")))
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryProbsLogits):
     r"""The logit of a relaxed Bernoulli sample (Maddison et al., 2017):
     x = (log u - log(1 - u) + ℓ) / τ with u ~ U(0, 1), ℓ the logit, τ the temperature.
 
@@ -58,18 +56,6 @@ class LogitRelaxedBernoulli(Distribution):
         new.temperature = self.temperature
         new._param = new.probs if "probs" in self.__dict__ else new.logits
         return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return deepgrad.Size(self._param.shape)
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
