@@ -476,10 +476,7 @@ def _tensor_repr(t):
         if array.dtype not in plain:
             suffixes.append(f"dtype=deepgrad.{_dtype_name(array.dtype)}")
     if t.grad_fn is not None:
-        name = t.grad_fn.name()
-        # torch numbers its backward nodes per overload (MulBackward0); the first is 0
-        suffixes.append(f"grad_fn=<{name}0>" if name.endswith("Backward") else
-                        f"grad_fn=<{name}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     pieces = [prefix, body]

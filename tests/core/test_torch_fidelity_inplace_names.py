@@ -1,4 +1,4 @@
-"""div_ with rounding_mode, against torch (float and integer tensors)."""
+"""div_ with rounding_mode and grad_fn names, against torch."""
 
 import numpy as np
 import pytest
@@ -24,3 +24,10 @@ def test_div_inplace_refuses_true_division_of_integers():
         deepgrad.tensor([1, 2]).div_(2)
     with pytest.raises(RuntimeError):
         torch.tensor([1, 2]).div_(2)
+
+
+def test_grad_fn_names_carry_torchs_overload_number():
+    for build in (lambda m, x: x * 2, lambda m, x: x.sum(), lambda m, x: m.exp(x)):
+        ours = build(deepgrad, deepgrad.ones(2, requires_grad=True)).grad_fn.name()
+        theirs = build(torch, torch.ones(2, requires_grad=True)).grad_fn.name()
+        assert ours == theirs
