@@ -19,6 +19,17 @@ FREED_GRAPH = (
 )
 
 
+_MISSING = object()
+
+
+def _rebased_child(parent, version):
+    """The node that produced ``parent`` at ``version``, for a tensor that ``x[key] = v`` has
+    rewritten since (copy-on-write keeps that version's array intact: see ``ops.index.setitem``),
+    or ``_MISSING`` when the tensor was changed in place some other way."""
+    history = getattr(parent, "_rebased", None)
+    return _MISSING if history is None else history.get(version, _MISSING)
+
+
 def _count_consumers(roots):
     """Map each node reachable from ``roots`` to the number of graph edges that reach it."""
     consumers = {}
@@ -26,10 +37,15 @@ def _count_consumers(roots):
     seen = set(stack)
     while stack:
         node = stack.pop()
-        for parent, wants in zip(node.parents, node.needs_input_grad):
+        versions = node.versions
+        for index, (parent, wants) in enumerate(zip(node.parents, node.needs_input_grad)):
             if not wants:
                 continue
             child = parent.grad_fn
+            if versions is not None and parent._version != versions[index]:
+                old = _rebased_child(parent, versions[index])
+                if old is not _MISSING:
+                    child = old
             if child is None:
                 continue
             if child in consumers:
@@ -149,9 +165,14 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
             if versions is None:
                 raise RuntimeError(FREED_GRAPH)
             i = 0
+            rebased = None  # parents rewritten by setitem since: {index: their node then}
             for parent in parents:
                 if isinstance(parent, Tensor) and parent._version != versions[i]:
-                    raise _version_error(node, parent, versions[i])
+                    old = _rebased_child(parent, versions[i])
+                    if old is _MISSING:
+                        raise _version_error(node, parent, versions[i])
+                    rebased = rebased or {}
+                    rebased[i] = old
                 i += 1
             if node.hooks:
                 grad = _run_hooks(node.hooks, grad)
@@ -165,10 +186,12 @@ def run_backward(outputs, grads, retain_graph=False, capture=None):
                 _check_nan(node, input_grads)
             if not retain_graph:
                 node.release()
-            for parent, wants, input_grad in zip(parents, needs, input_grads):
+            for index, (parent, wants, input_grad) in enumerate(zip(parents, needs,
+                                                                     input_grads)):
                 if not wants or input_grad is None:
                     continue
-                child = parent.grad_fn
+                child = parent.grad_fn if rebased is None else rebased.get(index,
+                                                                          parent.grad_fn)
                 if child is None:
                     _deliver_to_leaf(parent, input_grad, owned, capture)
                     continue

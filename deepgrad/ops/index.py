@@ -97,34 +97,44 @@ class SetItem(Function):
 
 
 def setitem(input, key, value):
-    """``x[key] = value`` in place. Writing a tensor that requires grad into a plain tensor
-    makes it part of the graph (``encoder_outputs[i] = h`` then ``loss.backward()`` reaches
-    ``h``), as in torch; a leaf that requires grad is refused, as in torch, and so are writes
-    into other graph tensors (deepgrad doesn't track in-place changes to saved data)."""
+    """``x[key] = value``, as in torch also on tensors of the autograd graph.
+
+    Writing into a plain tensor happens in place; if ``value`` requires grad, ``x`` joins the
+    graph (``encoder_outputs[i] = h`` then ``loss.backward()`` reaches ``h``). Writing into a
+    tensor that is already part of the graph (``y = x * 3; y[y < 0] = 0``) records a node like
+    torch's CopySlices: backward sends grad[key] to ``value`` and the rest of the gradient to
+    what ``x`` held before. It works copy-on-write: ``x`` gets a new array holding the write
+    and the new node; the old array, which earlier nodes may have saved, stays intact, and
+    ``x._rebased`` tells the engine which node produced each earlier version of ``x``, for
+    the nodes that read it then. A leaf that requires grad is refused, as in torch.
+    """
     from deepgrad.autograd.grad_mode import GradMode
 
     key, _ = _convert_key(key)
-    # writes into other graph tensors stay refused (a node may have saved their data)
-    tracked = GradMode.enabled and (isinstance(input.grad_fn, SetItem) or (
-        isinstance(value, Tensor) and value.requires_grad and input.grad_fn is None))
+    in_graph = GradMode.enabled and input.grad_fn is not None
+    tracked = in_graph or (GradMode.enabled and isinstance(value, Tensor)
+                           and value.requires_grad)
     if tracked and input.grad_fn is None and input.requires_grad:
         input._bump_version()  # raises: a leaf that requires grad can't be written in place
-    if tracked:
-        previous = Tensor._from_op(input._data, input.grad_fn)
-        input._version += 1
-    else:
-        input._bump_version()
+    if not tracked:
+        input._bump_version()  # raises for a leaf that requires grad, before any write
     data = value._data if isinstance(value, Tensor) else value
+    target = input._data.copy() if in_graph else input._data
     try:
-        input._data[key] = data
+        target[key] = data
     except ValueError as error:
         raise RuntimeError(f"setitem: cannot assign a value of shape {np.shape(data)} to "
                            f"x[{key}] of a tensor of shape {tuple(input.shape)}: {error}") from None
-    if tracked:
-        if not isinstance(value, Tensor):
-            value = Tensor._from_op(np.asarray(data, dtype=input.dtype), None)
-        out = SetItem.apply(previous, value, key=key, written=input._data)
-        input.grad_fn, input.requires_grad = out.grad_fn, True
+    if not tracked:
+        return
+    previous = Tensor._from_op(input._data, input.grad_fn)
+    if in_graph:
+        input.__dict__.setdefault("_rebased", {})[input._version] = input.grad_fn
+    input._version += 1
+    if not isinstance(value, Tensor):
+        value = Tensor._from_op(np.asarray(data, dtype=input.dtype), None)
+    out = SetItem.apply(previous, value, key=key, written=target)
+    input._data, input.grad_fn, input.requires_grad = target, out.grad_fn, True
 
 
 def _check_index_tensor(index, op):
@@ -211,7 +221,8 @@ def take_along_dim(input, indices, dim=None):
             indices.shape[:axis] + (1,) + indices.shape[axis + 1:]))
     except ValueError:
         raise RuntimeError(f"take_along_dim(): input {tuple(input.shape)} and indices "
-                           f"{tuple(indices.shape)} don't broadcast apart from dim {axis}") from None
+                           f"{tuple(indices.shape)} don't broadcast apart from dim "
+                           f"{axis}") from None
     want_in = tuple(outer[:axis] + [input.shape[axis]] + outer[axis + 1:])
     want_idx = tuple(outer[:axis] + [indices.shape[axis]] + outer[axis + 1:])
     if input.shape != want_in:

@@ -216,16 +216,31 @@ def test_backward_on_non_scalar_raises_like_torch():
         (x * 2).backward(dg.ones(2))
 
 
-def test_setitem_refused_on_graph_tensors():
+def test_setitem_on_graph_tensors_as_torch():
     x = dg.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable"):
         x[0] = 2.0
+    assert x.tolist() == [1.0, 1.0, 1.0]  # refused before anything was written
     y = x * 2
+    y[0] = 1.0  # recorded (torch's CopySlices): no gradient reaches x through position 0
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 2.0]
+    z = x * 2
     with pytest.raises(RuntimeError, match="in-place"):
-        y[0] = 1.0
+        z.add_(1)  # other in-place ops on graph tensors stay refused
     with dg.no_grad():
         x[0] = 5.0
     assert x.tolist() == [5.0, 1.0, 1.0]
+
+
+def test_setitem_written_in_no_grad_then_backward_reports_the_version():
+    x = dg.ones(3, requires_grad=True)
+    y = x * 2
+    total = y.sum()  # recorded y at version 0
+    with dg.no_grad():
+        y[0] = 0.0  # an unrecorded write: y is now at version 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        total.backward()
 
 
 def test_inplace_ops():
