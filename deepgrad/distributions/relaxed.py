@@ -25,6 +25,23 @@ def _uniform(shape, dtype):
     return clamp_probs(deepgrad.from_numpy(draw(shape, dtype, "uniform")))
 
 
+class _RelaxedParameters:
+    """``temperature``, ``logits`` and ``probs`` of a relaxed distribution read from the
+    distribution it transforms (its ``base_dist``)."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
 class LogitRelaxedBernoulli(BinaryProbsLogits):
     r"""The logit of a relaxed Bernoulli sample (Maddison et al., 2017):
     x = (log u - log(1 - u) + ℓ) / τ with u ~ U(0, 1), ℓ the logit, τ the temperature.
@@ -71,7 +88,7 @@ class LogitRelaxedBernoulli(BinaryProbsLogits):
         return self.temperature.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class RelaxedBernoulli(_RelaxedParameters, TransformedDistribution):
     """A relaxed Bernoulli on (0, 1): the sigmoid of a ``LogitRelaxedBernoulli`` sample;
     low ``temperature`` pushes samples toward 0 and 1."""
 
@@ -86,18 +103,6 @@ class RelaxedBernoulli(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(RelaxedBernoulli, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
 
 
 class ExpRelaxedCategorical(Distribution):
@@ -157,7 +162,7 @@ class ExpRelaxedCategorical(Distribution):
         return score + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_RelaxedParameters, TransformedDistribution):
     """A relaxed one-hot vector on the simplex (Gumbel-softmax, Jang et al., 2017): exp of an
     ``ExpRelaxedCategorical`` sample."""
 
@@ -173,18 +178,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
 
 
 class OneHotCategoricalStraightThrough(OneHotCategorical):
