@@ -165,8 +165,9 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes ``amount`` entries chosen uniformly at random."""
+class _UnstructuredAmount(BasePruningMethod):
+    """Prunes ``amount`` entries (a count, or a fraction of the tensor): those that come first
+    in ``_order(t)``, a permutation of the flat positions."""
 
     def __init__(self, amount):
         if isinstance(amount, float):
@@ -174,34 +175,31 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        from deepgrad.backend.random import generator
-
         k = _compute_nparams_toprune(self.amount, t.size)
         mask = default_mask.copy()
         if k:
-            prob = generator().random(t.size)
-            mask.reshape(-1)[np.argsort(-prob, kind="stable")[:k]] = 0
+            mask.reshape(-1)[self._order(t)[:k]] = 0
         return mask
+
+
+class RandomUnstructured(_UnstructuredAmount):
+    """Prunes ``amount`` entries chosen uniformly at random."""
+
+    def _order(self, t):
+        from deepgrad.backend.random import generator
+
+        return np.argsort(-generator().random(t.size), kind="stable")
 
     @classmethod
     def apply(cls, module, name, amount):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_UnstructuredAmount):
     """Prunes the ``amount`` entries of smallest absolute value (of ``importance_scores``)."""
 
-    def __init__(self, amount):
-        if isinstance(amount, float):
-            _compute_nparams_toprune(amount, 0)  # validates the range early, as torch
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        k = _compute_nparams_toprune(self.amount, t.size)
-        mask = default_mask.copy()
-        if k:
-            mask.reshape(-1)[np.argsort(np.abs(t).reshape(-1), kind="stable")[:k]] = 0
-        return mask
+    def _order(self, t):
+        return np.argsort(np.abs(t).reshape(-1), kind="stable")
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):

@@ -9,6 +9,7 @@ forward runs ``n_power_iterations`` steps v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖W
 
 from deepgrad.autograd.grad_mode import no_grad
 from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.utils.weight_norm import remove_pre_hook_reparametrization
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
@@ -127,9 +128,4 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 def remove_spectral_norm(module, name="weight"):
     """Fold the normalisation into a plain ``<name>`` parameter and drop u, v."""
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return remove_pre_hook_reparametrization(module, name, SpectralNorm, "spectral_norm")

@@ -89,9 +89,15 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """Fold ``<name>_g`` and ``<name>_v`` back into one ``<name>`` parameter."""
+    return remove_pre_hook_reparametrization(module, name, WeightNorm, "weight_norm")
+
+
+def remove_pre_hook_reparametrization(module, name, kind, label):
+    """Undo a forward-pre-hook reparametrization (``kind``: WeightNorm, SpectralNorm) of
+    ``module.<name>``: the hook folds its parts back into one parameter and goes away."""
     for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{label} of '{name}' not found in {module}")
