@@ -108,6 +108,18 @@ class Distribution:
         new._validate_args = self._validate_args
         return new
 
+    def _expand_inner(self, cls, batch_shape, _instance=None, copied=()):
+        """``expand`` for a distribution built around a Categorical ``_categorical`` (one-hot,
+        multinomial, relaxed categorical): that one is expanded, ``copied`` attributes (the
+        temperature, the total count) carry over as they are."""
+        new = self._get_checked_instance(cls, _instance)
+        for name in copied:
+            setattr(new, name, getattr(self, name))
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self, cls, _instance=None):
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(
