@@ -203,3 +203,19 @@ class GradScaler:
         self._backoff_factor = float(state_dict["backoff_factor"])
         self._growth_interval = int(state_dict["growth_interval"])
         self._growth_tracker = int(state_dict["_growth_tracker"])
+
+
+class DeviceAmp:
+    """``torch.cpu.amp`` / ``torch.cuda.amp``: autocast and GradScaler with the device type
+    filled in (``deepgrad.cpu.amp``, ``deepgrad.cuda.amp``)."""
+
+    def __init__(self, device_type):
+        self.device_type = device_type
+
+    def autocast(self, enabled=True, dtype=None, cache_enabled=True):
+        return autocast(self.device_type, dtype=dtype, enabled=enabled)
+
+    def GradScaler(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                   growth_interval=2000, enabled=True):
+        return GradScaler(self.device_type, init_scale, growth_factor, backoff_factor,
+                          growth_interval, enabled)

@@ -1,5 +1,9 @@
 """``deepgrad.cpu``: the device deepgrad always computes on (torch.cpu's functions)."""
 
+import sys as _sys
+
+from deepgrad.amp import DeviceAmp as _DeviceAmp
+
 __all__ = ["is_available", "device_count", "current_device", "synchronize", "amp"]
 
 
@@ -20,22 +24,6 @@ def synchronize(device=None):
     """A no-op: CPU ops finish when they return."""
 
 
-class _CpuAmp:
-    """``torch.cpu.amp``: autocast for the CPU (a no-op region, see ``deepgrad.amp``)."""
-
-    @staticmethod
-    def autocast(enabled=True, dtype=None, cache_enabled=True):
-        from deepgrad.amp import autocast
-
-        return autocast("cpu", dtype=dtype, enabled=enabled)
-
-    @staticmethod
-    def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
-                   growth_interval=2000, enabled=True):
-        from deepgrad.amp import GradScaler
-
-        return GradScaler("cpu", init_scale, growth_factor, backoff_factor, growth_interval,
-                          enabled)
-
-
-amp = _CpuAmp()
+amp = _DeviceAmp("cpu")
+# ``from deepgrad.cpu.amp import autocast, GradScaler`` works, as torch.cpu.amp is a module
+_sys.modules[__name__ + ".amp"] = amp

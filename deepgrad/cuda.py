@@ -7,6 +7,10 @@ script runs unchanged; calls that need a device (``current_device``, ``get_devic
 raise the AssertionError torch raises on a CPU-only build.
 """
 
+import sys as _sys
+
+from deepgrad.amp import DeviceAmp as _DeviceAmp
+
 __all__ = [
     "is_available", "device_count", "is_initialized", "init", "synchronize", "current_device",
     "set_device", "get_device_name", "get_device_properties", "get_device_capability",
@@ -15,25 +19,9 @@ __all__ = [
     "is_bf16_supported",
 ]
 
-class _CudaAmp:
-    """``torch.cuda.amp``: the CUDA-flavoured autocast and GradScaler (see ``deepgrad.amp``)."""
-
-    @staticmethod
-    def autocast(enabled=True, dtype=None, cache_enabled=True):
-        from deepgrad.amp import autocast
-
-        return autocast("cuda", dtype=dtype, enabled=enabled)
-
-    @staticmethod
-    def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
-                   growth_interval=2000, enabled=True):
-        from deepgrad.amp import GradScaler
-
-        return GradScaler("cuda", init_scale, growth_factor, backoff_factor, growth_interval,
-                          enabled)
-
-
-amp = _CudaAmp()
+amp = _DeviceAmp("cuda")
+# ``from deepgrad.cuda.amp import autocast, GradScaler`` works, as torch.cuda.amp is a module
+_sys.modules[__name__ + ".amp"] = amp
 
 _NO_CUDA = "deepgrad was not compiled with CUDA enabled (it computes with NumPy on the CPU)"
 

@@ -94,3 +94,16 @@ def test_autocast_is_a_no_op_region():
     assert f() and not deepgrad.is_autocast_enabled()
     with pytest.raises(ValueError, match="device_type"):
         deepgrad.autocast(device_type=3)
+
+
+def test_device_amp_modules_import_as_torchs():
+    import warnings
+
+    from deepgrad.cpu.amp import autocast as cpu_autocast
+    from deepgrad.cuda.amp import GradScaler, autocast
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "CUDA is not available. Disabling", as torch
+        assert not GradScaler().is_enabled()
+    with autocast(enabled=False), cpu_autocast():
+        pass
